@@ -1,0 +1,156 @@
+"""The standard test suite every connector gets for free (the Singer SDK idea).
+
+Use it from a connector's tests::
+
+    from offboard.testing import ConnectorContract, Harness
+
+    class TestSlackContract(ConnectorContract):
+        @pytest.fixture
+        def harness(self, slack_emulator):
+            return Harness(connector=..., member=..., writes=lambda: len(slack_emulator.writes()))
+
+The suite checks: metadata and config schema are valid; discovery sends no write;
+apply changes, apply again is ``ok``; discovery afterwards finds nothing left; and no
+secret shows in any action, outcome, error or log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from offboard.spi import Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class Harness:
+    """A connector wired to its emulator, with a member who has access to revoke."""
+
+    connector: Connector
+    member: Member
+    writes: Callable[[], int]  # how many state-changing requests reached the system so far
+    secrets: Sequence[str] = ()  # values that must never appear in any output
+    complete_manual: Callable[[Action], None] | None = None  # what a person does for a manual step
+
+
+def order_for_apply(actions: Sequence[Action]) -> list[Action]:
+    """Phases in order, and within a phase each action after the ones it depends on."""
+    rank = {Phase.CUT: 0, Phase.CLEAN: 1, Phase.MANUAL: 2}
+    pending = sorted(actions, key=lambda a: rank[a.phase])
+    done: set[str] = set()
+    ordered: list[Action] = []
+    known = {a.id for a in actions}
+    while pending:
+        ready = next(a for a in pending if all(d in done or d not in known for d in a.depends_on))
+        pending.remove(ready)
+        ordered.append(ready)
+        done.add(ready.id)
+    return ordered
+
+
+class ConnectorContract:
+    """Subclass it and provide a ``harness`` fixture; every test here then runs for you."""
+
+    def test_metadata_is_complete(self, harness: Harness) -> None:
+        cls = type(harness.connector)
+        assert NAME_PATTERN.match(cls.name), f"connector name {cls.name!r} must be lower_snake_case"
+        assert cls.title and cls.version
+        assert cls.capabilities and all(isinstance(c, Capability) for c in cls.capabilities)
+        assert cls.max_concurrency >= 1
+        if Capability.INVENTORY in cls.capabilities:
+            assert type(harness.connector).inventory is not Connector.inventory
+
+    def test_config_schema_is_valid(self, harness: Harness) -> None:
+        cls = type(harness.connector)
+        names = [f.name for f in cls.config_fields]
+        assert len(names) == len(set(names)), "config field names repeat"
+        for f in cls.config_fields:
+            assert f.description, f"config field {f.name} has no description"
+            if f.secret:
+                assert f.name.endswith(("_env", "_file")), f"secret field {f.name} must name an env var or a file"
+        required = {f.name: "x" for f in cls.config_fields if f.required}
+        with pytest.raises(Exception, match="unknown key 'no_such_key'"):
+            validate_config(cls, {**required, "no_such_key": 1})
+
+    def test_resolve_finds_the_member(self, harness: Harness) -> None:
+        account = harness.connector.resolve(harness.member)
+        assert account is not None, "the harness member must have an account"
+        assert account.system == harness.connector.name
+
+    def test_discover_sends_no_write(self, harness: Harness) -> None:
+        before = harness.writes()
+        account = harness.connector.resolve(harness.member)
+        actions = harness.connector.discover(account)
+        assert actions, "the harness member must have access to revoke"
+        assert harness.writes() == before, "discovery changed the system"
+        ids = [a.id for a in actions]
+        assert len(ids) == len(set(ids)), "action ids repeat"
+        for action in actions:
+            assert action.connector == harness.connector.name
+            assert action.summary
+            json.dumps(action.to_dict())  # plans are saved as JSON
+            assert Action.from_dict(action.to_dict()) == action
+
+    def test_apply_then_apply_again_is_ok(self, harness: Harness) -> None:
+        connector = harness.connector
+        actions = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        for action in actions:
+            if action.phase is Phase.MANUAL:
+                before = harness.writes()
+                assert connector.apply(action).state is State.MANUAL
+                assert harness.writes() == before, f"manual step {action.id} sent a write"
+                continue
+            outcome = connector.apply(action)
+            assert outcome.state is State.CHANGED, f"{action.id}: {outcome}"
+        for action in actions:
+            if action.phase is Phase.MANUAL:
+                if harness.complete_manual is None:
+                    continue
+                harness.complete_manual(action)
+            before = harness.writes()
+            outcome = connector.apply(action)
+            assert outcome.state is State.OK, f"second apply of {action.id}: {outcome}"
+            assert harness.writes() == before, f"second apply of {action.id} sent a write"
+
+    def test_discover_again_finds_nothing_left(self, harness: Harness) -> None:
+        connector = harness.connector
+        first = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        for action in first:
+            connector.apply(action)
+            if action.phase is Phase.MANUAL and harness.complete_manual:
+                harness.complete_manual(action)
+        account = connector.resolve(harness.member)
+        left = connector.discover(account) if account else []
+        for action in left:
+            assert action.phase is Phase.MANUAL, f"left after apply: {action.id} ({action.summary})"
+            assert connector.check(action) is not True, f"{action.id} is done but still discovered"
+        for action in first:
+            if action.phase is not Phase.MANUAL:
+                assert connector.check(action) in (True, None), f"{action.id} not in place after apply"
+
+    def test_no_secret_in_any_output(self, harness: Harness, caplog: pytest.LogCaptureFixture, capsys) -> None:
+        caplog.set_level(logging.DEBUG)
+        connector = harness.connector
+        seen: list[str] = []
+        try:
+            account = connector.resolve(harness.member)
+            actions = connector.discover(account)
+            seen += [json.dumps(a.to_dict()) for a in actions]
+            for action in order_for_apply(actions):
+                outcome = connector.apply(action)
+                seen.append(f"{outcome.detail} {json.dumps(outcome.observed)}")
+            seen += connector.test_connection()
+        except ConnectorError as exc:
+            seen.append(str(exc))
+        captured = capsys.readouterr()
+        seen += [caplog.text, captured.out, captured.err]
+        text = "\n".join(seen)
+        for secret in harness.secrets:
+            assert secret and secret not in text, "a secret appeared in the connector's output"
