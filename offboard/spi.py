@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from offboard.pacing import Pacer, RateLimit
 
 
-class Phase(str, enum.Enum):
+class Phase(enum.StrEnum):
     """When an action runs: ``cut`` ends access, ``clean`` tidies up, ``manual`` needs a person."""
 
     CUT = "cut"
@@ -26,7 +26,7 @@ class Phase(str, enum.Enum):
     MANUAL = "manual"
 
 
-class State(str, enum.Enum):
+class State(enum.StrEnum):
     """The closed set of outcomes an action can end in."""
 
     CHANGED = "changed"  # the system was changed
@@ -36,7 +36,7 @@ class State(str, enum.Enum):
     MANUAL = "manual"  # waiting for a person
 
 
-class Capability(str, enum.Enum):
+class Capability(enum.StrEnum):
     REVOKE = "revoke"
     SUSPEND = "suspend"
     RESTORE = "restore"

@@ -1,0 +1,31 @@
+"""The Typer application and the console helpers every command module shares."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="offboard",
+    help="End a member's access to the organization's accounts: preview, apply, prove.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# soft_wrap: long sentences are not cut at 80 columns when output goes to a file or a test
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout, for scripts (``--json``)."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+
+
+ConfigOption = typer.Option(None, "--config", "-c", help="Path to offboard.toml (default: $OFFBOARD_CONFIG, ./offboard.toml).")

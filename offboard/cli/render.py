@@ -1,0 +1,124 @@
+"""How plans, run summaries and progress look to a person at a terminal."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from offboard.plan import Plan
+from offboard.runs import ManualItem, RunSummary
+from offboard.spi import Action, Phase
+
+STATE_ORDER = ("changed", "ok", "failed", "skipped", "manual")
+
+
+def brief(value: Any, limit: int = 70) -> str:
+    """A before/after value on one short line."""
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def action_line(action: Action) -> str:
+    undo = "can be undone" if action.reversible else "cannot be undone"
+    if action.phase is Phase.MANUAL:
+        manual = action.manual or {}
+        needs = list(manual.get("evidence") or [])
+        if manual.get("second_confirmer"):
+            needs.append("a second confirmer")
+        return f"{action.summary}" + (f" (needs: {'; '.join(needs)})" if needs else "")
+    change = f"{brief(action.before)} → {brief(action.after)}" if (action.before is not None or action.after is not None) else ""
+    return f"{action.summary}" + (f": {change}" if change else "") + f" [{undo}]"
+
+
+def show_plan(console: Console, plan: Plan) -> None:
+    member = plan.member
+    console.print(f"Plan: {plan.kind} {member['id']} {member['name']} <{member['email']}>")
+    console.print(f"Playbook: {plan.playbook['name']} ({plan.playbook['path']})")
+    for system in plan.systems:
+        account = f" ({system.account.label})" if system.account else ""
+        console.print()
+        console.print(f"[bold]{system.system}[/bold] - {system.title}{account}" + (f": {system.note}" if system.note else ""))
+        for phase in Phase:
+            actions = [a for a in system.actions if a.phase is phase]
+            if actions:
+                console.print(f"  {phase.value}")
+                for action in actions:
+                    console.print(f"    - {action_line(action)}", markup=False)
+    counts = plan.counts()
+    skipped = sum(1 for s in plan.systems if s.note and not s.actions)
+    console.print()
+    console.print(
+        f"{counts['cut']} to cut, {counts['clean']} to clean, {counts['manual']} manual steps, "
+        f"across {len(plan.systems)} systems ({skipped} with nothing to do)."
+    )
+
+
+def show_summary(console: Console, summary: RunSummary) -> None:
+    console.print()
+    console.print(f"Run {summary.run.id}: {summary.run.kind} {summary.run.member_id} {summary.run.member_name}")
+    for system, counts in summary.counts.items():
+        parts = [f"{counts[s]} {s}" for s in STATE_ORDER if counts.get(s)]
+        note = summary.notes.get(system)
+        console.print(f"  {system:<12} {', '.join(parts) or note or 'nothing to do'}", markup=False)
+    if summary.failures:
+        console.print()
+        console.print("Failed:")
+        for system, action, error in summary.failures:
+            console.print(f"  {system}: {action}: {error}", markup=False)
+    if summary.manual:
+        console.print()
+        show_manual(console, summary.run.id, summary.manual)
+    console.print()
+    console.print(f"Status: {summary.status.upper()}. " + _next_step(summary))
+    for path in summary.reports[-1:]:
+        console.print(f"Report: {path}")
+
+
+def show_manual(console: Console, run_id: str, manual: list[ManualItem]) -> None:
+    console.print("Waiting on a person:")
+    for item in manual:
+        console.print(f"  {item.action_id}: {item.title} (needs {item.needs})", markup=False)
+    console.print(f"  Record each with: offboard confirm {run_id} STEP --by NAME [--evidence FILE] [--reference TEXT]")
+
+
+def _next_step(summary: RunSummary) -> str:
+    if summary.status == "complete":
+        return "Every access in the playbook is ended."
+    if summary.status == "failed":
+        return f"Fix what failed, then run `offboard expel {summary.run.member_id}` again: done steps are skipped."
+    if summary.status == "incomplete":
+        return "The run is complete once every manual step is confirmed."
+    return f"The run was interrupted: finish it with `offboard resume {summary.run.id}`."
+
+
+class LiveProgress:
+    """A progress bar per system while a run applies (only on a terminal)."""
+
+    def __init__(self, console: Console, totals: dict[str, int]) -> None:
+        self._progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console, transient=False)
+        self._tasks: dict[str, TaskID] = {
+            system: self._progress.add_task(system, total=total, last="") for system, total in totals.items() if total
+        }
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> LiveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def started(self, system: str, action: Action) -> None:
+        pass
+
+    def finished(self, system: str, action: Action, state: str) -> None:
+        with self._lock:
+            if system in self._tasks:
+                self._progress.update(self._tasks[system], advance=1, last=f"{state}: {action.summary[:40]}")

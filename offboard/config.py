@@ -1,0 +1,135 @@
+"""``offboard.toml``: where it is found, what it holds, and every problem reported at once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from offboard.errors import ConfigurationError
+
+CONFIG_ENV = "OFFBOARD_CONFIG"
+STATE_ENV = "OFFBOARD_STATE_DIR"
+DEFAULT_NAME = "offboard.toml"
+KNOWN_TABLES = {"org", "roster", "state", "connectors", "signing", "audit", "notify"}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    org_name: str
+    org_domain: str
+    roster_path: Path
+    state_dir: Path
+    connectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    signing: Mapping[str, Any] = field(default_factory=dict)
+    audit: Mapping[str, Any] = field(default_factory=dict)
+    notify: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve_path(self, value: str) -> Path:
+        """Config paths are relative to the config file, not to where the command runs."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.state_dir / "reports"
+
+    @property
+    def journal_path(self) -> Path:
+        return self.state_dir / "journal.sqlite3"
+
+
+def find_config(explicit: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """``--config``, then ``$OFFBOARD_CONFIG``, then ``./offboard.toml``."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigurationError(f"config file {explicit} does not exist: check the path given to --config")
+        return path.resolve()
+    if environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+        if not path.is_file():
+            raise ConfigurationError(f"{CONFIG_ENV} names {path}, which does not exist: fix or unset it")
+        return path.resolve()
+    path = Path.cwd() / DEFAULT_NAME
+    if path.is_file():
+        return path
+    raise ConfigurationError(
+        f"no configuration found: pass --config FILE, set {CONFIG_ENV}, or create ./{DEFAULT_NAME} "
+        "(`offboard demo --keep DIR` writes a sample to copy)"
+    )
+
+
+def load_config(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
+    path = find_config(explicit, environ)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML ({exc}): fix the file and try again") from exc
+    return parse_config(data, path, environ)
+
+
+def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str] = os.environ) -> Config:
+    """Validate the whole document; raise one error listing every problem."""
+    problems: list[str] = []
+
+    def table(name: str) -> Mapping[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, Mapping):
+            problems.append(f"[{name}] must be a table")
+            return {}
+        return value
+
+    def text(tbl: Mapping[str, Any], tname: str, key: str, default: str | None = None) -> str:
+        value = tbl.get(key, default)
+        if value is None:
+            problems.append(f"[{tname}] {key} is missing")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"[{tname}] {key} must be a non-empty string")
+            return ""
+        return value.strip()
+
+    for key in data:
+        if key not in KNOWN_TABLES:
+            problems.append(f"unknown table [{key}] (known: {', '.join(sorted(KNOWN_TABLES))})")
+    org, roster, state = table("org"), table("roster"), table("state")
+    org_name = text(org, "org", "name")
+    domain = text(org, "org", "domain")
+    if domain and ("." not in domain or "@" in domain or "/" in domain):
+        problems.append(f"[org] domain '{domain}' is not a domain name like example.org")
+    roster_value = text(roster, "roster", "path")
+    state_value = environ.get(STATE_ENV) or text(state, "state", "dir", ".offboard")
+    connectors = table("connectors")
+    for name, value in connectors.items():
+        if not isinstance(value, Mapping):
+            problems.append(f"[connectors.{name}] must be a table")
+    signing, audit, notify = table("signing"), table("audit"), table("notify")
+    if problems:
+        raise ConfigurationError(f"{path}: " + "; ".join(problems))
+
+    base = path.parent
+
+    def resolve(value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else base / p
+
+    return Config(
+        path=path,
+        org_name=org_name,
+        org_domain=domain.lower(),
+        roster_path=resolve(roster_value),
+        state_dir=resolve(state_value),
+        connectors={k: dict(v) for k, v in connectors.items()},
+        signing=dict(signing),
+        audit=dict(audit),
+        notify=dict(notify),
+    )

@@ -1,0 +1,266 @@
+"""The journal: SQLite (WAL) record of runs, actions and confirmations.
+
+Write-ahead: an action's ``intent`` row is committed before its side effect and its
+outcome row after. A run that dies in between is resumed by re-checking the actions
+left in ``intent``, never by blindly repeating them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from offboard.spi import Action, State
+
+PENDING, INTENT = "pending", "intent"
+TERMINAL = {s.value for s in State}
+RUNNING = "running"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    member_name TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    plan TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS actions (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    position INTEGER NOT NULL,
+    system TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    action TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    detail TEXT NOT NULL DEFAULT '',
+    observed TEXT,
+    last_error TEXT,
+    started TEXT,
+    finished TEXT,
+    PRIMARY KEY (run_id, system, action_id)
+);
+CREATE TABLE IF NOT EXISTS confirmations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reference TEXT,
+    note TEXT,
+    evidence TEXT NOT NULL,
+    not_applicable INTEGER NOT NULL DEFAULT 0,
+    reason TEXT
+);
+CREATE TABLE IF NOT EXISTS reports (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_member ON runs(member_id, started);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    kind: str
+    member_id: str
+    member_name: str
+    operator: str
+    status: str
+    started: str
+    finished: str | None
+    plan: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    run_id: str
+    position: int
+    system: str
+    action: Action
+    state: str
+    attempts: int
+    detail: str
+    observed: Any
+    last_error: str | None
+    started: str | None
+    finished: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.system, self.action.id)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    run_id: str
+    system: str
+    action_id: str
+    by: str
+    at: str
+    reference: str | None
+    note: str | None
+    evidence: list[dict[str, str]]
+    not_applicable: bool
+    reason: str | None
+
+
+class Journal:
+    """One connection shared by the engine's threads, serialized by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for suffix in ("", "-wal", "-shm"):  # state files are private: created 0600
+            f = Path(f"{path}{suffix}")
+            if not f.exists():
+                os.close(os.open(f, os.O_CREAT | os.O_WRONLY, 0o600))
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process; WAL keeps it consistent
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- runs
+
+    def create_run(self, run_id: str, kind: str, member_id: str, member_name: str, operator: str,
+                   plan: dict[str, Any], actions: Sequence[tuple[str, Action]]) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO runs (id, kind, member_id, member_name, operator, status, started, plan) VALUES (?,?,?,?,?,?,?,?)",
+                (run_id, kind, member_id, member_name, operator, RUNNING, utc_now(), json.dumps(plan)),
+            )
+            db.executemany(
+                "INSERT INTO actions (run_id, position, system, action_id, phase, action, state) VALUES (?,?,?,?,?,?,?)",
+                [(run_id, i, system, a.id, a.phase.value, json.dumps(a.to_dict()), PENDING)
+                 for i, (system, a) in enumerate(actions)],
+            )
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, utc_now(), run_id))
+
+    def set_status(self, run_id: str, status: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
+
+    def run(self, run_id: str) -> RunRow | None:
+        rows = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return _run(rows[0]) if rows else None
+
+    def runs(self, member_id: str | None = None, limit: int = 50) -> list[RunRow]:
+        if member_id is None:
+            rows = self._query("SELECT * FROM runs ORDER BY started DESC LIMIT ?", (limit,))
+        else:
+            rows = self._query("SELECT * FROM runs WHERE member_id = ? ORDER BY started DESC LIMIT ?", (member_id, limit))
+        return [_run(r) for r in rows]
+
+    def find_run(self, prefix: str) -> list[RunRow]:
+        rows = self._query("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started DESC", (prefix, f"{prefix}%"))
+        exact = [r for r in rows if r["id"] == prefix]
+        return [_run(r) for r in (exact or rows)]
+
+    # -- actions
+
+    def actions(self, run_id: str) -> list[ActionRow]:
+        rows = self._query("SELECT * FROM actions WHERE run_id = ? ORDER BY position", (run_id,))
+        return [_action(r) for r in rows]
+
+    def mark_intent(self, run_id: str, system: str, action_id: str) -> None:
+        """Committed before the side effect: a crash after this line is resumed by re-checking."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE actions SET state = ?, started = COALESCE(started, ?) WHERE run_id = ? AND system = ? AND action_id = ?",
+                (INTENT, utc_now(), run_id, system, action_id),
+            )
+
+    def record_outcome(self, run_id: str, system: str, action_id: str, state: str, *, attempts: int, detail: str,
+                       observed: Any = None, last_error: str | None = None) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE actions SET state = ?, attempts = attempts + ?, detail = ?, observed = ?, last_error = ?, "
+                "finished = ?, started = COALESCE(started, ?) WHERE run_id = ? AND system = ? AND action_id = ?",
+                (state, attempts, detail, json.dumps(observed) if observed is not None else None, last_error,
+                 utc_now(), utc_now(), run_id, system, action_id),
+            )
+
+    # -- confirmations
+
+    def add_confirmation(self, c: Confirmation) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO confirmations (run_id, system, action_id, by, at, reference, note, evidence, not_applicable, reason)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (c.run_id, c.system, c.action_id, c.by, c.at, c.reference, c.note, json.dumps(c.evidence),
+                 int(c.not_applicable), c.reason),
+            )
+
+    def confirmations(self, run_id: str) -> list[Confirmation]:
+        rows = self._query("SELECT * FROM confirmations WHERE run_id = ? ORDER BY id", (run_id,))
+        return [
+            Confirmation(r["run_id"], r["system"], r["action_id"], r["by"], r["at"], r["reference"], r["note"],
+                         json.loads(r["evidence"]), bool(r["not_applicable"]), r["reason"])
+            for r in rows
+        ]
+
+    # -- reports
+
+    def add_report(self, run_id: str, seq: int, path: Path) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO reports (run_id, seq, path, at) VALUES (?,?,?,?)", (run_id, seq, str(path), utc_now()))
+
+    def reports(self, run_id: str) -> list[tuple[int, str]]:
+        rows = self._query("SELECT seq, path FROM reports WHERE run_id = ? ORDER BY seq", (run_id,))
+        return [(r["seq"], r["path"]) for r in rows]
+
+
+def _run(row: sqlite3.Row) -> RunRow:
+    return RunRow(row["id"], row["kind"], row["member_id"], row["member_name"], row["operator"], row["status"],
+                  row["started"], row["finished"], json.loads(row["plan"]))
+
+
+def _action(row: sqlite3.Row) -> ActionRow:
+    return ActionRow(
+        row["run_id"], row["position"], row["system"], Action.from_dict(json.loads(row["action"])), row["state"],
+        row["attempts"], row["detail"], json.loads(row["observed"]) if row["observed"] else None, row["last_error"],
+        row["started"], row["finished"],
+    )

@@ -1,0 +1,44 @@
+"""Advisory locks, so two CC members cannot run the same expulsion (or two audits) at once.
+
+``flock`` locks die with their process, so a killed run never leaves a stale lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from offboard.errors import RunLocked
+from offboard.journal import utc_now
+
+
+@contextmanager
+def hold(state_dir: Path, name: str, what: str) -> Iterator[None]:
+    """Hold the lock ``name`` or raise ``RunLocked`` saying who holds it."""
+    folder = state_dir / "locks"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLocked(f"{what} is already running ({_holder(path)}): wait for it to finish, then try again") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()}).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text() or "{}")
+        return f"process {info['pid']} on {info['host']} since {info['since'][:19].replace('T', ' ')} UTC"
+    except (OSError, ValueError, KeyError):
+        return "by another process"

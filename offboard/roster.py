@@ -1,0 +1,124 @@
+"""The roster: who the members are, and who they are in each system.
+
+CSV or TOML. Required: ``id, name, email, personal_email, status``. Any other column
+is an identity override named after a system (``slack = U024BE7LH``).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from offboard.errors import ConfigurationError, MemberNotFound
+from offboard.spi import Member
+
+REQUIRED = ("id", "name", "email", "personal_email", "status")
+STATUSES = ("active", "suspended", "expelled", "former")
+
+
+@dataclass(frozen=True)
+class Roster:
+    path: Path
+    members: tuple[Member, ...]
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self.members)
+
+    def find(self, query: str) -> Member:
+        """The one member whose id, org email or personal email is ``query``."""
+        needle = query.strip().lower()
+        if not needle:
+            raise MemberNotFound("no member given: pass a member id or email")
+        by_id = [m for m in self.members if m.id.lower() == needle]
+        if by_id:
+            return by_id[0]
+        by_email = [m for m in self.members if needle in {m.email.lower(), m.personal_email.lower()}]
+        if len(by_email) == 1:
+            return by_email[0]
+        if len(by_email) > 1:
+            names = ", ".join(f"{m.id} ({m.name})" for m in by_email)
+            raise MemberNotFound(f"'{query}' matches several members: {names}; use the member id")
+        raise MemberNotFound(self._not_found_message(query))
+
+    def _not_found_message(self, query: str) -> str:
+        keys: dict[str, Member] = {}
+        for m in self.members:
+            words = [*m.name.split(), m.email.split("@")[0], m.personal_email.split("@")[0]]
+            for key in (m.id, m.email, m.personal_email, m.name, *words):
+                if key:
+                    keys.setdefault(key.lower(), m)
+        close = difflib.get_close_matches(query.lower(), list(keys), n=3, cutoff=0.6)
+        hints = list(dict.fromkeys(f"{keys[k].id} ({keys[k].name}, {keys[k].email})" for k in close))
+        suggestion = f"; did you mean {' or '.join(hints)}?" if hints else f"; check {self.path.name}"
+        return f"no member '{query}' in the roster{suggestion}"
+
+
+def load_roster(path: Path) -> Roster:
+    if not path.is_file():
+        raise ConfigurationError(f"roster {path} does not exist: fix [roster] path in the config")
+    if path.suffix.lower() == ".toml":
+        rows = _toml_rows(path)
+    elif path.suffix.lower() == ".csv":
+        rows = _csv_rows(path)
+    else:
+        raise ConfigurationError(f"roster {path}: use a .csv or .toml file")
+    return Roster(path, tuple(_members(path, rows)))
+
+
+def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        if missing:
+            header = ",".join(REQUIRED)
+            raise ConfigurationError(f"{path.name}: missing column(s) {', '.join(missing)}; the header needs {header}")
+        return [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
+
+
+def _toml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path.name}: not valid TOML ({exc})") from exc
+    members = data.get("members")
+    if not isinstance(members, list):
+        raise ConfigurationError(f"{path.name}: expected [[members]] tables")
+    rows = []
+    for index, entry in enumerate(members, 1):
+        identities = entry.pop("identities", {}) if isinstance(entry, dict) else {}
+        rows.append((f"{path.name} member #{index}", {**entry, **identities}))
+    return rows
+
+
+def _members(path: Path, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[Member]:
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+    members: list[Member] = []
+    for where, row in rows:
+        values = {k.strip(): str(v or "").strip() for k, v in row.items() if k}
+        for column in ("id", "name", "email"):
+            if not values.get(column):
+                problems.append(f"{where}: {column} is empty")
+        status = values.get("status", "").lower() or "active"
+        if status not in STATUSES:
+            problems.append(f"{where}: status '{values['status']}' is not one of {', '.join(STATUSES)}")
+        if values.get("email") and "@" not in values["email"]:
+            problems.append(f"{where}: email '{values['email']}' is not an email address")
+        member_id = values.get("id", "")
+        if member_id.lower() in seen:
+            problems.append(f"{where}: id '{member_id}' repeats {seen[member_id.lower()]}")
+        seen[member_id.lower()] = where
+        identities = {k: v for k, v in values.items() if k not in REQUIRED and v}
+        members.append(
+            Member(member_id, values.get("name", ""), values.get("email", ""), values.get("personal_email", ""),
+                   status, identities)
+        )
+    if problems:
+        shown = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        raise ConfigurationError(f"roster {path.name}: " + "; ".join(shown))
+    return iter(members)
