@@ -1,0 +1,123 @@
+"""One door to Slack: slack-sdk's WebClient and SCIMClient, paced, never retrying.
+
+slack-sdk is imported here, on first use, so that ``offboard --help`` does not pay for
+it. The clients are built with ``retry_handlers=[]`` (the SDK otherwise retries
+connection errors by itself, hidden from the engine) and shared across the engine's
+threads: each call builds its own urllib request, and nothing in a call mutates the
+client.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from connectors.slack import errors
+from offboard.pacing import RateLimit
+
+# Slack's documented tier for each Web API method used (docs.slack.dev method pages).
+# auth.test is in the "special" tier: hundreds a minute, so it is not paced.
+METHOD_TIERS = {
+    "users.lookupByEmail": "tier3",
+    "users.info": "tier4",
+    "users.list": "tier2",
+    "users.conversations": "tier3",
+    "conversations.members": "tier4",
+    "conversations.kick": "tier3",
+    "usergroups.list": "tier2",
+    "usergroups.users.list": "tier2",
+    "usergroups.users.update": "tier2",
+    "usergroups.disable": "tier2",
+    "admin.users.session.reset": "tier2",
+}
+
+RATE_LIMITS = {
+    "tier2": RateLimit(20, 60),
+    "tier3": RateLimit(50, 60),
+    "tier4": RateLimit(100, 60),
+    # SCIM: DELETE /Users/<id> allows 180 a minute in bursts of 20 (SCIM API rate limits page)
+    "scim_write": RateLimit(180, 60, burst=20),
+}
+
+PAGE_SIZE = 200
+
+
+class SlackApi:
+    """Paced, classified calls to the Web API and SCIM. Every failure is a ``ConnectorError``."""
+
+    def __init__(self, token: Callable[[], str], pace: Callable[[str], None], base_url: str = "",
+                 scim_base_url: str = "", timeout: int = 30) -> None:
+        self._token_source = token
+        self._pace = pace
+        self._base_url = base_url
+        self._scim_base_url = scim_base_url
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._web: Any = None
+        self._scim: Any = None
+
+    # -- clients, built on first use
+
+    @property
+    def token(self) -> str:
+        return self._token_source()
+
+    def web(self) -> Any:
+        with self._lock:
+            if self._web is None:
+                from slack_sdk import WebClient
+
+                kwargs: dict[str, Any] = {"token": self.token, "timeout": self._timeout, "retry_handlers": []}
+                if self._base_url:
+                    kwargs["base_url"] = self._base_url
+                self._web = WebClient(**kwargs)
+            return self._web
+
+    def scim(self) -> Any:
+        with self._lock:
+            if self._scim is None:
+                from slack_sdk.scim import SCIMClient
+
+                kwargs: dict[str, Any] = {"token": self.token, "timeout": self._timeout, "retry_handlers": []}
+                if self._scim_base_url:
+                    kwargs["base_url"] = self._scim_base_url.rstrip("/") + "/"
+                self._scim = SCIMClient(**kwargs)
+            return self._scim
+
+    # -- Web API
+
+    def call(self, method: str, **params: Any) -> Any:
+        """Call one Web API method; answers the SlackResponse (``.data``, ``.headers``)."""
+        client = self.web()
+        if method in METHOD_TIERS:
+            self._pace(METHOD_TIERS[method])
+        try:
+            return client.api_call(method, params={k: v for k, v in params.items() if v is not None})
+        except Exception as exc:
+            raise errors.from_exception(method, exc) from None
+
+    def pages(self, method: str, key: str, **params: Any) -> Iterator[list[Any]]:
+        """Cursor pagination: one call per page, each page's ``key`` list yielded as it comes."""
+        cursor = None
+        while True:
+            data = self.call(method, limit=PAGE_SIZE, cursor=cursor, **params).data
+            yield list(data.get(key) or [])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    # -- SCIM
+
+    def scim_call(self, verb: str, path: str, what: str) -> Any:
+        """One SCIM request; non-2xx answers become errors (the SDK returns them instead of raising)."""
+        client = self.scim()
+        if verb != "GET":
+            self._pace("scim_write")
+        try:
+            response = client.api_call(http_verb=verb, path=path)
+        except Exception as exc:
+            raise errors.from_exception(f"SCIM {what}", exc) from None
+        if not 200 <= response.status_code < 300:
+            raise errors.from_scim(what, response.status_code, response.headers)
+        return response

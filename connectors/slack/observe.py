@@ -1,0 +1,139 @@
+"""Read-only observations of one Slack user: who they are and what they can reach.
+
+These are the facts that go into a plan's before-state (reinstatement needs them: Slack
+does not put a reactivated member back into their channels) and that ``check`` uses to
+re-observe. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.slack.client import SlackApi
+from connectors.slack.errors import PlanLimitError
+from offboard.spi import Account, FatalError, NotFoundError
+
+ROLE_FLAGS = ("is_admin", "is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted", "is_bot")
+
+
+@dataclass(frozen=True)
+class Team:
+    """What auth.test says about the workspace behind the token."""
+
+    url: str  # https://<workspace>.slack.com/
+    enterprise_id: str  # empty unless the workspace is part of an Enterprise Grid org
+    user_id: str  # the admin whose token this is
+
+    @property
+    def admin_url(self) -> str:
+        return self.url.rstrip("/") + "/admin"
+
+
+def team(api: SlackApi) -> Team:
+    data = api.call("auth.test").data
+    return Team(url=data.get("url") or "", enterprise_id=data.get("enterprise_id") or "", user_id=data.get("user_id") or "")
+
+
+def user(api: SlackApi, user_id: str) -> dict[str, Any]:
+    return dict(api.call("users.info", user=user_id).data["user"])
+
+
+def is_deleted(api: SlackApi, user_id: str) -> bool:
+    return bool(user(api, user_id).get("deleted"))
+
+
+def account(found: dict[str, Any]) -> Account:
+    """An Account from a Slack user object (users.info, users.lookupByEmail, users.list)."""
+    profile = found.get("profile") or {}
+    email = profile.get("email") or ""
+    attributes = {
+        "deleted": bool(found.get("deleted")),
+        "is_bot": bool(found.get("is_bot")),
+        "is_restricted": bool(found.get("is_restricted")),
+        "is_admin": bool(found.get("is_admin")),
+        "email": email,
+        "real_name": profile.get("real_name") or found.get("real_name") or "",
+    }
+    return Account("slack", found["id"], email or f"@{found.get('name', found['id'])}", attributes)
+
+
+def find_by_email(api: SlackApi, email: str) -> dict[str, Any] | None:
+    """The user with this email, deactivated ones included.
+
+    users.lookupByEmail answers ``users_not_found`` for a deactivated account as for a
+    stranger; only users.list still shows a deactivated user's email, so that is read
+    (page by page, stopping at the match) before concluding there is no account.
+    """
+    try:
+        return dict(api.call("users.lookupByEmail", email=email).data["user"])
+    except NotFoundError:
+        pass
+    wanted = email.lower()
+    for page in api.pages("users.list", "members"):
+        for found in page:
+            if ((found.get("profile") or {}).get("email") or "").lower() == wanted:
+                return dict(found)
+    return None
+
+
+def profile(found: dict[str, Any]) -> dict[str, Any]:
+    p = found.get("profile") or {}
+    return {
+        "id": found["id"],
+        "name": found.get("name", ""),
+        "real_name": p.get("real_name") or found.get("real_name") or "",
+        "display_name": p.get("display_name") or "",
+        "email": p.get("email") or "",
+        "title": p.get("title") or "",
+        "deleted": bool(found.get("deleted")),
+        "roles": {flag: bool(found.get(flag)) for flag in ROLE_FLAGS},
+    }
+
+
+def channels(api: SlackApi, user_id: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(private, public) channels the user is in, as far as the admin's token can see."""
+    private: list[dict[str, str]] = []
+    public: list[dict[str, str]] = []
+    for page in api.pages("users.conversations", "channels", user=user_id,
+                          types="public_channel,private_channel", exclude_archived=True):
+        for channel in page:
+            entry = {"id": channel["id"], "name": channel.get("name", "")}
+            (private if channel.get("is_private") else public).append(entry)
+    return private, public
+
+
+def is_channel_member(api: SlackApi, channel_id: str, user_id: str) -> bool:
+    """Membership from the channel's side (tier 4), so each kick re-checks only its own channel."""
+    return any(user_id in page for page in api.pages("conversations.members", "members", channel=channel_id))
+
+
+def usergroups(api: SlackApi, user_id: str) -> list[dict[str, Any]] | None:
+    """Enabled user groups the user is in; ``None`` when the plan has no user groups (Free)."""
+    try:
+        data = api.call("usergroups.list", include_users=True, include_count=True).data
+    except PlanLimitError:
+        return None
+    return [
+        {
+            "id": group["id"],
+            "handle": group.get("handle", ""),
+            "name": group.get("name", ""),
+            "user_count": int(group.get("user_count") or len(group.get("users") or [])),
+            "sole_member": list(group.get("users") or []) == [user_id],
+        }
+        for group in data.get("usergroups") or []
+        if user_id in (group.get("users") or [])
+    ]
+
+
+def usergroup_members(api: SlackApi, group_id: str) -> list[str]:
+    return list(api.call("usergroups.users.list", usergroup=group_id, include_disabled=True).data.get("users") or [])
+
+
+def usergroup_disabled(api: SlackApi, group_id: str) -> bool:
+    groups = api.call("usergroups.list", include_disabled=True).data.get("usergroups") or []
+    for group in groups:
+        if group["id"] == group_id:
+            return bool(group.get("date_delete"))
+    raise FatalError(f"Slack user group {group_id} no longer exists")
