@@ -1,0 +1,157 @@
+"""The ledger: a directory of signed, chained reports (``NNNNNN-<member>-<kind>.json``).
+
+Each report is RFC 8785 canonical JSON; its ``.json.sig`` is an SSHSIG over the file's exact
+bytes and its ``.md`` a rendering for people. ``prev_sha256`` is the SHA-256 of the previous
+report file, so an edited, deleted or reordered report shows. The directory is meant to be
+shared (a git clone per CC member); the audit reads it to learn who was expelled and when.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from offboard import report_markdown
+from offboard.signing import Signer
+
+NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
+ADDED_FIELDS = ("seq", "prev_sha256", "signed")
+LOCK_NAME = ".lock"
+
+
+def report_namespace(domain: str) -> str:
+    """The SSHSIG namespace: a report key signs reports of this org and nothing else."""
+    return f"offboard-report@{domain}"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    seq: int
+    json_path: Path
+    sig_path: Path | None  # None for an unsigned report
+    md_path: Path
+    sha256: str  # of the .json file's bytes: what the next report's prev_sha256 holds
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A report file found on disk, named ``NNNNNN-member-kind.json``."""
+
+    path: Path
+    seq: int  # from the file name
+
+    @property
+    def sig_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".sig")
+
+    @property
+    def md_path(self) -> Path:
+        return self.path.with_suffix(".md")
+
+
+def _slug(text: str, fallback: str) -> str:
+    """A file-name-safe form of a member id or kind; the report itself keeps the real value."""
+    return re.sub(r"[^A-Za-z0-9._]+", "_", text).strip("._") or fallback
+
+
+def entries(directory: Path) -> list[Entry]:
+    """Report files in name order; files not named like reports are not part of the chain."""
+    found = []
+    for path in directory.glob("*.json") if directory.is_dir() else ():
+        match = NAME.match(path.name)
+        if match:
+            found.append(Entry(path, int(match.group(1))))
+    return sorted(found, key=lambda e: (e.seq, e.path.name))
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temp file, fsync, rename: a crash leaves the old file or the new one, never half."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+class Ledger:
+    """Appends reports under a lock and reads them back in order."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One appender at a time across processes, so two runs never take the same seq."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def append(self, document: Mapping[str, Any], signer: Signer | None) -> ReportFiles:
+        """Number, chain, sign and write ``document``; ``signer=None`` writes it unsigned.
+
+        ``document`` must hold ``kind`` and ``org.domain`` and none of the fields added here.
+        """
+        clash = [k for k in ADDED_FIELDS if k in document]
+        if clash:
+            raise ValueError(f"the ledger sets {', '.join(clash)} itself")
+        kind, domain = document["kind"], document["org"]["domain"]
+        member = (document.get("member") or {}).get("id") or "org"
+        with self._locked():
+            existing = entries(self.directory)
+            last = existing[-1] if existing else None
+            seq = last.seq + 1 if last else 1
+            full = {
+                **document,
+                "seq": seq,
+                "prev_sha256": sha256_file(last.path) if last else None,
+                "signed": signer is not None,
+            }
+            data = rfc8785.dumps(full)
+            base = self.directory / f"{seq:06d}-{_slug(member, 'member')}-{_slug(kind.lower(), 'report')}"
+            entry = Entry(base.with_suffix(".json"), seq)
+            _write_atomic(entry.md_path, report_markdown.render(full).encode())
+            if signer is not None:
+                _write_atomic(entry.sig_path, signer.sign(data, report_namespace(domain)).encode())
+            _write_atomic(entry.path, data)  # last: the report exists only once it is complete
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        return ReportFiles(
+            seq=seq,
+            json_path=entry.path,
+            sig_path=entry.sig_path if signer is not None else None,
+            md_path=entry.md_path,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+
+    def reports(self) -> Iterator[dict[str, Any]]:
+        """Every report, parsed, in seq order. Reading does not verify: use ``verify`` for that."""
+        for entry in entries(self.directory):
+            yield json.loads(entry.path.read_bytes())

@@ -1,0 +1,155 @@
+"""The Markdown rendering of a report, for people: the summary first, then the detail.
+
+It renders only what the signed document holds, so it can carry no secret the report does not;
+the JSON beside it is the authority, this is its reading copy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+KIND_TITLES = {
+    "expel": "Expulsion",
+    "suspend": "Suspension",
+    "reinstate": "Reinstatement",
+    "audit": "Audit",
+    "confirm": "Manual steps confirmed",
+}
+STATUS_LINES = {
+    "complete": "Complete: every step is done.",
+    "incomplete": "Incomplete: some steps wait on a person or failed.",
+    "failed": "Failed: the run could not finish.",
+}
+
+
+def _text(value: Any) -> str:
+    """One table-safe line: no pipes or newlines breaking the table."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _actions(document: Mapping[str, Any]) -> Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    for system in document.get("systems") or []:
+        for action in system.get("actions") or []:
+            yield system, action
+
+
+def _bullets(lines: list[str], empty: str) -> list[str]:
+    return [f"- {line}" for line in lines] if lines else [f"- {empty}"]
+
+
+def _header(document: Mapping[str, Any]) -> list[str]:
+    member = document.get("member") or {}
+    kind = str(document.get("kind") or "report")
+    who = f": {member.get('name')} ({member.get('id')})" if member else ""
+    org = document.get("org") or {}
+    playbook = document.get("playbook") or {}
+    signed = "signed" if document.get("signed") else "UNSIGNED (written with --unsigned)"
+    lines = [
+        f"# {KIND_TITLES.get(kind, kind.title())}{who}",
+        "",
+        f"**{STATUS_LINES.get(str(document.get('status')), str(document.get('status')))}**",
+        "",
+        f"- Organization: {_text(org.get('name'))} ({_text(org.get('domain'))})",
+        f"- Report {int(document.get('seq') or 0):06d}, {signed}; run {_text(document.get('run_id'))}",
+        f"- Operator: {_text(document.get('operator'))}",
+        f"- Started {_text(document.get('started'))}, finished {_text(document.get('finished'))}",
+    ]
+    if playbook:
+        lines.append(f"- Playbook: {_text(playbook.get('name'))} (sha256 {_text(playbook.get('sha256'))})")
+    return lines
+
+
+def _summary(document: Mapping[str, Any]) -> list[str]:
+    cut, failed, waiting = [], [], []
+    for system, action in _actions(document):
+        title = _text(system.get("title") or system.get("name"))
+        state = action.get("state")
+        if state == "changed":
+            cut.append(f"{title}: {_text(action.get('summary'))}")
+        elif state == "failed":
+            error = action.get("last_error") or action.get("detail") or "no error recorded"
+            failed.append(f"{title}: {_text(action.get('summary'))} ({_text(error)})")
+        elif state == "manual":
+            waiting.append(f"{title}: {_text(action.get('summary'))} (`{_text(action.get('id'))}`)")
+    counts = document.get("summary") or {}
+    tally = ", ".join(f"{counts[k]} {k}" for k in ("changed", "ok", "failed", "skipped", "manual") if k in counts)
+    lines = ["", "## Summary", ""] + ([tally, ""] if tally else [])
+    lines += ["### Cut", "", *_bullets(cut, "nothing was changed"), ""]
+    lines += ["### Failed", "", *_bullets(failed, "nothing failed"), ""]
+    lines += ["### Waiting on a person", "", *_bullets(waiting, "nothing")]
+    if waiting:
+        run = _text(document.get("run_id"))
+        lines += ["", f"When a step is done, record it: `offboard confirm {run} ACTION_ID` (the id in backquotes)."]
+    return lines
+
+
+def _systems(document: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for system in document.get("systems") or []:
+        title = _text(system.get("title") or system.get("name"))
+        lines += ["", f"### {title}", ""]
+        for key, label in (("account", "Account"), ("note", "Note")):
+            if system.get(key):
+                lines += [f"{label}: {_text(system[key])}", ""]
+        actions = system.get("actions") or []
+        if not actions:
+            lines.append("No actions.")
+            continue
+        lines += [
+            "| Action | Phase | Outcome | Before | After | Attempts | Last error | Finished |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for a in actions:
+            cells = [
+                f"{_text(a.get('summary'))} (`{_text(a.get('id'))}`)",
+                _text(a.get("phase")),
+                f"{_text(a.get('state'))}: {_text(a.get('detail'))}" if a.get("detail") else _text(a.get("state")),
+                _text(a.get("before")),
+                _text(a.get("after")),
+                _text(a.get("attempts")),
+                _text(a.get("last_error")),
+                _text(a.get("finished")),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return ["", "## Detail", *lines] if lines else []
+
+
+def _confirmations(document: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for c in document.get("confirmations") or []:
+        by = _text(c.get("by")) + (f" and {_text(c.get('second_by'))}" if c.get("second_by") else "")
+        what = "not applicable" if c.get("not_applicable") else "done"
+        line = f"- `{_text(c.get('action_id'))}` {what}, confirmed by {by} at {_text(c.get('at'))}"
+        for label in ("reference", "reason", "note"):
+            if c.get(label):
+                line += f"; {label}: {_text(c.get(label))}"
+        for evidence in c.get("evidence") or []:
+            line += f"; evidence {_text(evidence.get('name'))} (sha256 {_text(evidence.get('sha256'))})"
+        lines.append(line)
+    return ["", "## Confirmations", "", *lines] if lines else []
+
+
+def _findings(document: Mapping[str, Any]) -> list[str]:
+    rows = [
+        "| " + " | ".join(_text(f.get(k)) for k in ("situation", "system", "account", "member", "detail")) + " |"
+        for f in document.get("findings") or []
+    ]
+    if not rows:
+        return []
+    return ["", "## Findings", "", "| Situation | System | Account | Member | Detail |", "|---|---|---|---|---|", *rows]
+
+
+def _chain(document: Mapping[str, Any]) -> list[str]:
+    prev = document.get("prev_sha256")
+    return ["", "---", "", f"Previous report sha256: {prev or 'none (first report)'}. Check with `offboard verify`."]
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """The whole rendering; unknown keys are ignored, missing ones render as blanks."""
+    parts = _header(document) + _summary(document) + _systems(document) + _confirmations(document)
+    return "\n".join(parts + _findings(document) + _chain(document)) + "\n"
