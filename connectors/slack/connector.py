@@ -29,7 +29,7 @@ from offboard.spi import (
     State,
 )
 
-SCOPES = ("users:read", "users:read.email", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
+SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
 SCIM_SCOPE = "admin"
 GRID_SCOPE = "admin.users:write"
 
@@ -189,7 +189,7 @@ class SlackConnector(Connector):
         rest = [m for m in members if m != p["user"]]
         if rest:  # usergroups.users.update replaces the whole list: send everyone else
             self.api.call("usergroups.users.update", usergroup=p["usergroup"], users=",".join(rest))
-            return Outcome.changed(f"removed from {group} ({len(rest)} members left)", {"member": False})
+            return Outcome.changed(f"removed from {group}; {len(rest)} left in it", {"member": False})
         if observe.usergroup_disabled(self.api, p["usergroup"]):
             return Outcome.ok(f"{group} is already disabled", {"member": True, "disabled": True})
         self.api.call("usergroups.disable", usergroup=p["usergroup"])

@@ -46,7 +46,7 @@ def problems(connector: SlackConnector) -> list[str]:
                          "in the Slack app's settings, reinstall the app and use the new token")
     if connector.config["scim"]:
         try:
-            api.scim_call("GET", "ServiceProviderConfigs", "read the SCIM configuration")
+            api.scim_call("GET", "Users?startIndex=1&count=1", "list users")
         except ConnectorError as exc:
             found.append(str(exc))
     return found
