@@ -81,25 +81,26 @@ class Engine:
         running: dict[Future[Result], ActionRow] = {}
         try:
             while waiting or running:
-                for row in [r for r in waiting if self._ready(r, waiting, running.values(), finished, in_run)]:
-                    waiting.remove(row)
-                    if self._stopped_by is not None:
+                if self._stopped_by is not None:
+                    for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED.value, self._stop_reason(), 0))
-                        finished.add(row.key)
-                        continue
+                    waiting.clear()
+                ready = [r for r in waiting if self._ready(r, waiting, running.values(), finished, in_run)]
+                for row in ready:
+                    waiting.remove(row)
                     pool = pools.get(row.system)
                     if pool is None:
-                        self._record(run_id, row, Result(State.FAILED.value, "", 0,
-                                                         last_error=f"system {row.system} is not configured any more"))
+                        missing = f"system {row.system} is not configured any more"
+                        self._record(run_id, row, Result(State.FAILED.value, "", 0, last_error=missing))
                         finished.add(row.key)
                         continue
                     running[pool.submit(self._apply, run_id, row)] = row
                 if not running:
-                    if waiting:  # nothing can start: a dependency cycle the connector declared
+                    if waiting and not ready:  # nothing can start: a dependency cycle the connector declared
                         for row in waiting:
                             self._record(run_id, row, Result(State.SKIPPED.value, "dependency cycle in the plan", 0))
                         waiting.clear()
-                    break
+                    continue
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     row = running.pop(future)

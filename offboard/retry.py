@@ -20,13 +20,18 @@ from offboard.spi import RetriableError
 T = TypeVar("T")
 
 
+def real_sleep(seconds: float) -> None:
+    """The one place the engine sleeps between attempts (tests replace it)."""
+    time.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 6
     max_seconds: float = 300.0  # the whole budget of one action, waits included
     initial_wait: float = 0.5
     max_wait: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)  # tests pass a fake
+    sleep: Callable[[float], None] | None = field(default=None, compare=False)  # None: real_sleep
 
 
 @dataclass
@@ -43,7 +48,7 @@ class _WaitHonouringRetryAfter:
     """Backoff with jitter, but never shorter than the server's ``Retry-After``."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self.backoff = wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait)
+        self.backoff = wait_exponential_jitter(multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait)
 
     def __call__(self, state: RetryCallState) -> float:
         wait = self.backoff(state)
@@ -59,7 +64,7 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted:
 
     def sleep(seconds: float) -> None:
         result.waited += seconds
-        policy.sleep(seconds)
+        (policy.sleep or real_sleep)(seconds)
 
     retrying = Retrying(
         retry=retry_if_exception_type(RetriableError),

@@ -1,0 +1,103 @@
+"""Shared fixtures: a sample org on disk, wired to the fake connector, with sleeps recorded."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from offboard import retry
+from tests.fakes import FakeSystem, register_fake
+
+CONFIG = """\
+[org]
+name = "Example Org"
+domain = "example.org"
+
+[roster]
+path = "roster.csv"
+
+[connectors.fake]
+state_file = "fake.json"
+"""
+
+ROSTER = """\
+id,name,email,personal_email,status
+m001,Alice Admin,alice@example.org,alice@home.test,active
+m042,Bob Example,bob@example.org,bob@home.test,active
+m043,Rob Other,rob@example.org,shared@home.test,active
+m044,Robin Other,robin@example.org,shared@home.test,active
+"""
+
+PLAYBOOK = """\
+name: test
+description: the fake system and one manual step
+steps:
+  - connector: fake
+  - connector: manual
+    system: bank
+    title: Bank account
+    steps:
+      - id: remove-signer
+        title: Remove the member as signer
+        evidence: [bank confirmation]
+        second_confirmer: true
+"""
+
+
+class Org:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.fake = FakeSystem(root / "fake.json")
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every wait the engine asks for, recorded instead of slept."""
+    waited: list[float] = []
+    monkeypatch.setattr(retry, "real_sleep", waited.append)
+    return waited
+
+
+@pytest.fixture
+def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> Org:
+    register_fake(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    for var in ("OFFBOARD_CONFIG", "OFFBOARD_STATE_DIR", "OFFBOARD_DEBUG", "SSH_AUTH_SOCK"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OFFBOARD_OPERATOR", "carol")
+    o = Org(tmp_path)
+    o.write("offboard.toml", CONFIG)
+    o.write("roster.csv", ROSTER)
+    o.write("playbooks/test.yaml", PLAYBOOK)
+    o.fake.add_user("bob@example.org", ["session", "active", "group:eng", "group:board", "group:all"])
+    o.fake.add_user("alice@example.org", ["session", "active", "group:all"])
+    return o
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    from offboard.cli import run
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def environ_for_subprocess(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OFFBOARD_")}
+    env["OFFBOARD_OPERATOR"] = "carol"
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env

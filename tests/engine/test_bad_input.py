@@ -1,0 +1,97 @@
+"""Every bad input: one clear line, exit 1, and nothing touched."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def nothing_is_ever_written(org):
+    yield
+    assert org.fake.writes == 0
+
+
+def expel(cli, member="m042", *extra):
+    return cli("expel", member, "--playbook", "test", "--yes", "--unsigned", *extra)
+
+
+def test_unknown_member_suggests_close_matches(org, cli):
+    assert expel(cli, "bobb") == (1, "", "Error: no member 'bobb' in the roster; did you mean m042 (Bob Example, bob@example.org)?\n")
+
+
+def test_unknown_member_with_nothing_close(org, cli):
+    assert expel(cli, "zzzz") == (1, "", "Error: no member 'zzzz' in the roster; check roster.csv\n")
+
+
+def test_ambiguous_email_lists_the_members(org, cli):
+    assert expel(cli, "shared@home.test") == (
+        1, "", "Error: 'shared@home.test' matches several members: m043 (Rob Other), m044 (Robin Other); use the member id\n")
+
+
+def test_config_problems_are_reported_all_at_once(org, cli):
+    org.write("offboard.toml", "[org]\nname = 'E'\n[rooster]\npath='x'\n")
+    code, out, err = expel(cli)
+    assert code == 1
+    assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: audit, connectors, notify, org, roster, "
+                   "signing, state); [org] domain is missing; [roster] path is missing\n")
+
+
+def test_missing_config_says_where_it_looked(org, cli):
+    (org.root / "offboard.toml").unlink()
+    assert expel(cli) == (1, "", "Error: no configuration found: pass --config FILE, set OFFBOARD_CONFIG, or create "
+                                 "./offboard.toml (`offboard demo --keep DIR` writes a sample to copy)\n")
+
+
+def test_invalid_toml(org, cli):
+    org.write("offboard.toml", "[org\n")
+    code, _, err = expel(cli)
+    assert code == 1 and err.startswith(f"Error: {org.root}/offboard.toml: not valid TOML (")
+
+
+def test_bad_connector_config_names_the_key(org, cli):
+    org.write("offboard.toml", "[org]\nname='E'\ndomain='example.org'\n[roster]\npath='roster.csv'\n"
+              "[connectors.fake]\nstate_fil = 'fake.json'\n")
+    assert expel(cli) == (1, "", "Error: offboard.toml: [connectors.fake]: unknown key 'state_fil' (known: state_file, token_env); "
+                                 "missing required key 'state_file' (JSON file holding the fake system)\n")
+
+
+def test_roster_problems_name_the_line(org, cli):
+    org.write("roster.csv", "id,name,email,personal_email,status\nm042,Bob,bob@example.org,,gone\nm042,B2,nope,,active\n")
+    assert expel(cli) == (1, "", "Error: roster roster.csv: roster.csv:2: status 'gone' is not one of active, suspended, expelled, "
+                                 "former; roster.csv:3: email 'nope' is not an email address; roster.csv:3: id 'm042' repeats "
+                                 "roster.csv:2\n")
+
+
+def test_roster_missing_columns(org, cli):
+    org.write("roster.csv", "id,name,email\nm042,Bob,bob@example.org\n")
+    assert expel(cli) == (1, "", "Error: roster.csv: missing column(s) personal_email, status; the header needs "
+                                 "id,name,email,personal_email,status\n")
+
+
+def test_playbook_errors_name_file_line_and_key(org, cli):
+    org.write("playbooks/test.yaml", "name: t\nsteps:\n  - connector: fake\n    option: {}\n  - connector: nosuch\n"
+              "  - connector: manual\n    steps:\n      - id: Bad Id\n        title: x\n")
+    assert expel(cli) == (1, "", "Error: test.yaml:4: unknown key 'option' in step (known: actions, connector, on_failure, "
+                                 "options, steps, system, title); test.yaml:5: connector 'nosuch' is not installed (installed: "
+                                 "fake, google, manual, slack); test.yaml:8: id 'Bad Id' must be lower-case letters, digits, - or _\n")
+
+
+def test_playbook_that_is_not_yaml(org, cli):
+    org.write("playbooks/test.yaml", "name: [t\n")
+    code, _, err = expel(cli)
+    assert code == 1 and err.startswith("Error: test.yaml:2: not valid YAML (")
+
+
+def test_unknown_playbook_name(org, cli):
+    code, _, err = cli("expel", "m042", "--playbook", "nosuch", "--dry-run")
+    assert (code, err) == (1, "Error: no playbook named 'nosuch' (shipped: expel); pass a name or a .yaml path\n")
+
+
+def test_unknown_option_is_a_usage_error(org, cli):
+    code, _, err = cli("expel", "m042", "--dryrun")
+    assert code == 2 and "No such option: --dryrun" in err
+
+
+def test_debug_shows_the_traceback(org, cli):
+    with pytest.raises(Exception, match="no member 'zzzz'"):
+        cli("--debug", "expel", "zzzz", "--playbook", "test", "--dry-run")

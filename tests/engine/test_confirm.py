@@ -1,0 +1,72 @@
+"""Manual steps: evidence, a second confirmer, not applicable, and the run becoming complete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+
+@pytest.fixture
+def run_id(org, cli) -> str:
+    code, out, _ = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned", "--json")
+    assert code == 3
+    return json.loads(out)["run_id"]
+
+
+def test_a_step_that_needs_evidence_refuses_a_bare_confirmation(cli, run_id):
+    assert cli("confirm", run_id, "remove-signer", "--by", "Dana") == (
+        1, "", "Error: step bank:remove-signer needs evidence (bank confirmation): pass --evidence FILE or --reference TEXT\n")
+
+
+def test_two_people_close_a_step_that_needs_a_second_confirmer(org, cli, run_id):
+    letter = org.write("letter.pdf", "the bank's letter")
+    code, out, _ = cli("confirm", run_id, "bank:remove-signer", "--by", "Dana", "--evidence", str(letter))
+    assert (code, out) == (3, f"Recorded: bank:remove-signer confirmed by Dana. It needs a second confirmer: offboard confirm "
+                              f"{run_id} bank:remove-signer --by OTHER-NAME\n")
+    assert cli("confirm", run_id, "remove-signer", "--by", "dana", "--reference", "CASE-1")[2] == (
+        "Error: dana already confirmed step bank:remove-signer: a second, different person must confirm it\n")
+    code, out, _ = cli("confirm", run_id, "remove-signer", "--by", "Eve", "--reference", "CASE-1")
+    assert code == 0
+    assert out.startswith(f"Recorded: bank:remove-signer is closed. Run {run_id} is now complete.\nReport: ")
+    report = json.loads(open(out.split("Report: ")[1].strip()).read())
+    assert report["status"] == "complete" and report["seq"] == 2
+    assert report["confirmations"][0]["evidence"] == [
+        {"name": "letter.pdf", "sha256": hashlib.sha256(b"the bank's letter").hexdigest()}]
+    assert cli("status", run_id)[0] == 0
+
+
+def test_not_applicable_needs_a_reason(cli, run_id):
+    assert cli("confirm", run_id, "remove-signer", "--by", "Dana", "--not-applicable")[2] == (
+        "Error: --not-applicable needs --reason TEXT saying why the step does not apply\n")
+
+
+def test_not_applicable_with_a_reason_skips_the_step(cli, run_id):
+    cli("confirm", run_id, "remove-signer", "--by", "Dana", "--not-applicable", "--reason", "never a signer")
+    code, out, _ = cli("confirm", run_id, "remove-signer", "--by", "Eve", "--not-applicable", "--reason", "never a signer")
+    assert code == 0
+    _, out, _ = cli("status", run_id, "--json")
+    step = next(a for a in json.loads(out)["actions"] if a["id"] == "bank:remove-signer")
+    assert (step["state"], step["detail"]) == ("skipped", "not applicable: never a signer (by Dana and Eve)")
+
+
+def test_unknown_step_lists_the_manual_ones(cli, run_id):
+    assert cli("confirm", run_id, "nosuch", "--by", "Dana")[2] == (
+        "Error: no step 'nosuch' in this run (manual steps: bank:remove-signer)\n")
+
+
+def test_missing_evidence_file(cli, run_id):
+    assert cli("confirm", run_id, "remove-signer", "--by", "Dana", "--evidence", "nope.pdf")[2] == (
+        "Error: evidence file nope.pdf does not exist: check the path\n")
+
+
+def test_unknown_run(cli, run_id):
+    assert cli("confirm", "nosuch", "remove-signer", "--by", "Dana")[2] == (
+        "Error: no run 'nosuch': list runs with `offboard status`\n")
+
+
+def test_status_lists_what_waits_on_a_person_first(cli, run_id):
+    code, out, _ = cli("status", run_id)
+    assert code == 3
+    assert out.startswith("Waiting on a person:\n  bank:remove-signer: Remove the member as signer (needs confirmation by two people)\n")

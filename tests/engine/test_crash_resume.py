@@ -1,0 +1,82 @@
+"""A run killed with SIGKILL at the worst moments resumes to the same end, each side effect once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import environ_for_subprocess
+
+EVERY_EFFECT = ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session", "fake:suspend"]
+
+
+def run_until(org, condition) -> None:
+    """Start `offboard expel` in a subprocess and SIGKILL it once ``condition()`` holds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.drive_cli", "expel", "m042", "--playbook", "test", "--yes", "--unsigned"],
+        cwd=org.root, env=environ_for_subprocess(org.root), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(400):  # up to 20 s
+            if condition():
+                break
+            try:
+                proc.wait(timeout=0.05)
+                pytest.fail(f"the run ended before it could be killed: {proc.stderr.read().decode()}")
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            pytest.fail("the run never reached the point to kill it at")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def journal_states(cli) -> dict[str, str]:
+    _, out, _ = cli("status", "--json")
+    runs = json.loads(out)
+    if not runs:
+        return {}
+    _, out, _ = cli("status", runs[0]["run_id"], "--json")
+    return {a["id"]: a["state"] for a in json.loads(out)["actions"]}
+
+
+def test_killed_after_the_side_effect_is_rechecked_not_repeated(org, cli):
+    org.fake.fault("fake:suspend", "hang-after")
+    run_until(org, lambda: "fake:suspend" in org.fake.effects)
+    assert journal_states(cli)["fake:suspend"] == "intent"
+
+    code, out, err = cli("resume")
+    assert code == 3, err
+    assert sorted(org.fake.effects) == EVERY_EFFECT
+    _, status_out, _ = cli("status", "--json")
+    run_id = json.loads(status_out)[0]["run_id"]
+    _, detail, _ = cli("status", run_id, "--json")
+    suspend = next(a for a in json.loads(detail)["actions"] if a["id"] == "fake:suspend")
+    assert (suspend["state"], suspend["detail"]) == ("ok", "found done when the run was resumed")
+
+
+def test_killed_between_intent_and_side_effect_is_applied_once_on_resume(org, cli):
+    org.fake.fault("fake:group:eng", "hang-before")
+    run_until(org, lambda: journal_states(cli).get("fake:group:eng") == "intent")
+    assert "fake:group:eng" not in org.fake.effects
+
+    code, _, err = cli("resume")
+    assert code == 3, err
+    assert sorted(org.fake.effects) == EVERY_EFFECT
+    assert journal_states(cli)["fake:group:eng"] == "changed"
+
+
+def test_expel_again_offers_to_resume_the_interrupted_run(org, cli):
+    org.fake.fault("fake:suspend", "hang-after")
+    run_until(org, lambda: "fake:suspend" in org.fake.effects)
+
+    code, out, err = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned")
+    assert code == 3
+    assert err.startswith("An interrupted run ") and err.endswith(" for m042 is unfinished; resuming it.\n")
+    assert sorted(org.fake.effects) == EVERY_EFFECT
+    _, out, _ = cli("status", "--json")
+    assert len(json.loads(out)) == 1  # resumed, not started again

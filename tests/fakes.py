@@ -1,0 +1,159 @@
+"""A fake system for engine tests: state in a JSON file, so a killed process leaves evidence.
+
+Each user has access items. Faults are scripted per action id in the same file:
+"retriable:RETRY_AFTER", "auth", "fatal", "crash" (raise a bug), "hang-before" / "hang-after"
+(block forever before or after the side effect, for the kill test).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import EntryPoint
+from pathlib import Path
+from typing import Any
+
+from offboard import registry
+from offboard.spi import (
+    Account,
+    Action,
+    AuthError,
+    Capability,
+    ConfigField,
+    Connector,
+    FatalError,
+    Member,
+    Outcome,
+    Phase,
+    RetriableError,
+)
+
+
+class FakeSystem:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            self.save({"users": {}, "faults": {}, "effects": [], "writes": 0})
+
+    @contextmanager
+    def edit(self) -> Iterator[dict[str, Any]]:
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            state = self.load()
+            yield state
+            self.save(state)
+
+    def load(self) -> dict[str, Any]:
+        return json.loads(self.path.read_text())
+
+    def save(self, state: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.path)
+
+    def add_user(self, email: str, access: list[str]) -> None:
+        with self.edit() as state:
+            state["users"][email] = {"access": list(access)}
+
+    def fault(self, action_id: str, *faults: str) -> None:
+        with self.edit() as state:
+            state["faults"].setdefault(action_id, []).extend(faults)
+
+    @property
+    def effects(self) -> list[str]:
+        return self.load()["effects"]
+
+    @property
+    def writes(self) -> int:
+        return self.load()["writes"]
+
+
+class FakeConnector(Connector):
+    """Access items: "session" is cut (sign-out), "suspend" is cut after it, "group:X" is clean."""
+
+    name = "fake"
+    title = "Fake System"
+    version = "9.9.9"
+    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY})
+    config_fields = (
+        ConfigField("state_file", "JSON file holding the fake system", required=True),
+        ConfigField("token_env", "environment variable with the API token", secret=True),
+    )
+    max_concurrency = 3
+
+    @property
+    def system(self) -> FakeSystem:
+        return FakeSystem(self.context.path(self.config["state_file"]))
+
+    def resolve(self, member: Member) -> Account | None:
+        email = member.identity_for(self.name)
+        return Account(self.name, email, email) if email in self.system.load()["users"] else None
+
+    def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
+        access = self.system.load()["users"][account.id]["access"]
+        actions = []
+        for item in access:
+            if item == "session":
+                actions.append(Action("fake:session", self.name, "signout", "Sign out every session", Phase.CUT, False,
+                                      "signed in", "signed out", account))
+            elif item == "active":
+                deps = ("fake:session",) if "session" in access else ()
+                actions.append(Action("fake:suspend", self.name, "suspend", "Suspend the account", Phase.CUT, True,
+                                      "active", "suspended", account, depends_on=deps))
+            elif item.startswith("group:"):
+                actions.append(Action(f"fake:{item}", self.name, "group", f"Remove from {item[6:]}", Phase.CLEAN, True,
+                                      "member", None, account, params={"item": item}))
+        return actions
+
+    def _item(self, action: Action) -> str:
+        return {"fake:session": "session", "fake:suspend": "active"}.get(action.id, action.params.get("item", ""))
+
+    def check(self, action: Action) -> bool:
+        return self._item(action) not in self.system.load()["users"][action.account.id]["access"]
+
+    def apply(self, action: Action) -> Outcome:
+        system = self.system
+        with system.edit() as state:
+            faults = state["faults"].get(action.id, [])
+            fault = faults.pop(0) if faults else None
+        if fault and fault.startswith("retriable"):
+            wait = fault.split(":")[1] if ":" in fault else ""
+            raise RetriableError("429 Too Many Requests", retry_after=float(wait) if wait else None)
+        if fault == "auth":
+            raise AuthError("token lacks the admin scope: grant it in the admin console")
+        if fault == "fatal":
+            raise FatalError("400 invalid request")
+        if fault == "crash":
+            raise KeyError("bug")
+        if fault == "hang-before":
+            time.sleep(3600)
+        item = self._item(action)
+        with system.edit() as state:
+            access = state["users"][action.account.id]["access"]
+            if item not in access:
+                return Outcome.ok()
+            access.remove(item)
+            state["effects"].append(action.id)
+            state["writes"] += 1
+        if fault == "hang-after":
+            time.sleep(3600)
+        return Outcome.changed()
+
+
+def register_fake(monkeypatch: Any | None = None) -> None:
+    """Make ``fake`` an installed connector, as an entry point would."""
+    original = registry.available
+
+    def available() -> dict[str, registry.ConnectorInfo]:
+        found = dict(original())
+        ep = EntryPoint(name="fake", value="tests.fakes:FakeConnector", group=registry.GROUP)
+        found["fake"] = registry.ConnectorInfo("fake", ep, "tests")
+        return found
+
+    if monkeypatch is not None:
+        monkeypatch.setattr(registry, "available", available)
+    else:
+        registry.available = available  # type: ignore[assignment]
