@@ -156,6 +156,7 @@ def verify_ledger(target: Path, allowed_signers: str, allow_unsigned: bool = Fal
         raise OffboardError(f"{target} does not exist: pass a report file or the reports directory")
     for item in items:
         _check_signature(item, allowed_signers, allow_unsigned, result)
+    result.problems.sort(key=lambda p: p.report or "")  # stable: per file, in the order found
     result.reports = len(items)
     result.latest = (items[-1].entry.path.name, hashlib.sha256(items[-1].data).hexdigest())
     return result
