@@ -30,7 +30,7 @@ def test_ambiguous_email_lists_the_members(org, cli):
 
 def test_config_problems_are_reported_all_at_once(org, cli):
     org.write("offboard.toml", "[org]\nname = 'E'\n[rooster]\npath='x'\n")
-    code, out, err = expel(cli)
+    code, _out, err = expel(cli)
     assert code == 1
     assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: audit, connectors, notify, org, roster, "
                    "signing, state); [org] domain is missing; [roster] path is missing\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +31,7 @@ def test_two_people_close_a_step_that_needs_a_second_confirmer(org, cli, run_id)
     code, out, _ = cli("confirm", run_id, "remove-signer", "--by", "Eve", "--reference", "CASE-1")
     assert code == 0
     assert out.startswith(f"Recorded: bank:remove-signer is closed. Run {run_id} is now complete.\nReport: ")
-    report = json.loads(open(out.split("Report: ")[1].strip()).read())
+    report = json.loads(Path(out.split("Report: ")[1].strip()).read_text())
     assert report["status"] == "complete" and report["seq"] == 2
     assert report["confirmations"][0]["evidence"] == [
         {"name": "letter.pdf", "sha256": hashlib.sha256(b"the bank's letter").hexdigest()}]

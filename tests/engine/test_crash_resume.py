@@ -49,7 +49,7 @@ def test_killed_after_the_side_effect_is_rechecked_not_repeated(org, cli):
     run_until(org, lambda: "fake:suspend" in org.fake.effects)
     assert journal_states(cli)["fake:suspend"] == "intent"
 
-    code, out, err = cli("resume")
+    code, _out, err = cli("resume")
     assert code == 3, err
     assert sorted(org.fake.effects) == EVERY_EFFECT
     _, status_out, _ = cli("status", "--json")

@@ -71,7 +71,7 @@ def test_a_system_that_is_not_configured_is_shown_not_dropped(org, cli):
 
 
 def test_without_a_terminal_it_refuses_to_guess(org, cli):
-    code, out, err = cli("expel", "m042", "--playbook", "test", "--unsigned")
+    code, _out, err = cli("expel", "m042", "--playbook", "test", "--unsigned")
     assert code == 1
     assert err == ("Error: confirmation needed but there is no terminal: review the plan with --dry-run, "
                    "then pass --yes\n")
@@ -107,6 +107,6 @@ def test_real_run_without_signing_key_is_refused(org, cli):
 
 
 def test_connectors_lists_installed_ones(org, cli):
-    code, out, _ = cli("connectors")
+    _code, out, _ = cli("connectors")
     assert "fake       9.9.9    Fake System            inventory, revoke\n" in out
     assert "manual     0.1.0    Manual checklist       revoke\n" in out

@@ -17,7 +17,7 @@ def run(cli, *extra: str) -> tuple[int, dict]:
 
 def test_throttling_is_retried_honouring_retry_after(org, cli, sleeps):
     org.fake.fault("fake:suspend", "retriable:7", "retriable:7")
-    code, summary = run(cli)
+    _code, summary = run(cli)
     actions = actions_by_id(cli, summary["run_id"])
     assert actions["fake:suspend"]["state"] == "changed"
     assert actions["fake:suspend"]["attempts"] == 3
@@ -54,7 +54,7 @@ def test_permanent_errors_are_not_retried(org, cli, sleeps):
 
 def test_a_connector_bug_fails_one_action_not_the_run(org, cli):
     org.fake.fault("fake:group:board", "crash")
-    code, summary = run(cli)
+    _code, summary = run(cli)
     actions = actions_by_id(cli, summary["run_id"])
     assert actions["fake:group:board"]["last_error"] == "internal error in connector: KeyError: 'bug'"
     assert actions["fake:group:eng"]["state"] == "changed"
@@ -63,7 +63,7 @@ def test_a_connector_bug_fails_one_action_not_the_run(org, cli):
 def test_on_failure_stop_skips_what_has_not_started(org, cli):
     org.write("playbooks/test.yaml", "name: t\nsteps:\n  - connector: fake\n    on_failure: stop\n")
     org.fake.fault("fake:session", "fatal")
-    code, summary = run(cli)
+    _code, summary = run(cli)
     actions = actions_by_id(cli, summary["run_id"])
     assert actions["fake:session"]["state"] == "failed"
     skipped = [a for a in actions.values() if a["state"] == "skipped"]
@@ -75,6 +75,6 @@ def test_on_failure_stop_skips_what_has_not_started(org, cli):
 def test_running_again_after_a_failure_only_does_what_is_left(org, cli):
     org.fake.fault("fake:group:eng", "fatal")
     run(cli)
-    code, summary = run(cli)
+    _code, summary = run(cli)
     assert summary["systems"]["fake"]["counts"] == {"changed": 1}
     assert org.fake.effects.count("fake:group:eng") == 1

@@ -19,7 +19,7 @@ def test_a_saved_plan_applies_exactly(org, cli):
 def test_a_stale_plan_is_refused_with_what_changed(org, cli):
     cli("expel", "m042", "--playbook", "test", "--save-plan", "plan.json")
     org.fake.add_user("bob@example.org", ["session", "active", "group:eng", "group:new"])
-    code, out, err = cli("apply", "plan.json", "--yes", "--unsigned")
+    code, _out, err = cli("apply", "plan.json", "--yes", "--unsigned")
     assert code == 1
     assert err == ("Error: the plan in plan.json is stale, nothing was applied. What changed: fake: no longer needed: Remove from "
                    "all; fake: no longer needed: Remove from board; fake: new: Remove from new. Plan again with: offboard expel "
