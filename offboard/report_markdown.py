@@ -17,13 +17,6 @@ KIND_TITLES = {
     "audit": "Audit",
     "confirm": "Manual steps confirmed",
 }
-STATUS_LINES = {
-    "complete": "Complete: every step is done.",
-    "incomplete": "Incomplete: some steps wait on a person or failed.",
-    "failed": "Failed: the run could not finish.",
-}
-
-
 def _text(value: Any) -> str:
     """One table-safe line: no pipes or newlines breaking the table."""
     if value is None:
@@ -42,6 +35,15 @@ def _bullets(lines: list[str], empty: str) -> list[str]:
     return [f"- {line}" for line in lines] if lines else [f"- {empty}"]
 
 
+def _status_line(document: Mapping[str, Any]) -> str:
+    status = str(document.get("status") or "unknown")
+    if status == "complete":
+        return "Complete: every step is done."
+    states = [a.get("state") for _, a in _actions(document)]
+    failed, waiting = states.count("failed"), states.count("manual")
+    return f"{status.capitalize()}: {failed} step(s) failed, {waiting} wait(s) on a person."
+
+
 def _header(document: Mapping[str, Any]) -> list[str]:
     member = document.get("member") or {}
     kind = str(document.get("kind") or "report")
@@ -52,7 +54,7 @@ def _header(document: Mapping[str, Any]) -> list[str]:
     lines = [
         f"# {KIND_TITLES.get(kind, kind.title())}{who}",
         "",
-        f"**{STATUS_LINES.get(str(document.get('status')), str(document.get('status')))}**",
+        f"**{_status_line(document)}**",
         "",
         f"- Organization: {_text(org.get('name'))} ({_text(org.get('domain'))})",
         f"- Report {int(document.get('seq') or 0):06d}, {signed}; run {_text(document.get('run_id'))}",
@@ -65,7 +67,10 @@ def _header(document: Mapping[str, Any]) -> list[str]:
 
 
 def _summary(document: Mapping[str, Any]) -> list[str]:
-    cut, failed, waiting = [], [], []
+    cut, failed, waiting, skipped = [], [], [], []
+    for system in document.get("systems") or []:
+        if system.get("note"):
+            skipped.append(f"{_text(system.get('title') or system.get('name'))}: {_text(system['note'])}")
     for system, action in _actions(document):
         title = _text(system.get("title") or system.get("name"))
         state = action.get("state")
@@ -76,15 +81,19 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
             failed.append(f"{title}: {_text(action.get('summary'))} ({_text(error)})")
         elif state == "manual":
             waiting.append(f"{title}: {_text(action.get('summary'))} (`{_text(action.get('id'))}`)")
+        elif state == "skipped":
+            skipped.append(f"{title}: {_text(action.get('summary'))} ({_text(action.get('detail'))})")
     counts = document.get("summary") or {}
     tally = ", ".join(f"{counts[k]} {k}" for k in ("changed", "ok", "failed", "skipped", "manual") if k in counts)
     lines = ["", "## Summary", ""] + ([tally, ""] if tally else [])
-    lines += ["### Cut", "", *_bullets(cut, "nothing was changed"), ""]
-    lines += ["### Failed", "", *_bullets(failed, "nothing failed"), ""]
-    lines += ["### Waiting on a person", "", *_bullets(waiting, "nothing")]
+    lines += ["### What was cut", "", *_bullets(cut, "nothing was changed"), ""]
+    lines += ["### What failed", "", *_bullets(failed, "nothing failed"), ""]
+    lines += ["### What waits on a person", "", *_bullets(waiting, "nothing")]
     if waiting:
         run = _text(document.get("run_id"))
-        lines += ["", f"When a step is done, record it: `offboard confirm {run} ACTION_ID` (the id in backquotes)."]
+        lines += ["", f"When a step is done, record it with `offboard confirm {run} ACTION_ID` (the id in backquotes)."]
+    if skipped:
+        lines += ["", "### Skipped", "", *_bullets(skipped, "")]
     return lines
 
 
@@ -101,8 +110,8 @@ def _systems(document: Mapping[str, Any]) -> list[str]:
             lines.append("No actions.")
             continue
         lines += [
-            "| Action | Phase | Outcome | Before | After | Attempts | Last error | Finished |",
-            "|---|---|---|---|---|---|---|---|",
+            "| Action | Phase | Outcome | Before | After | Attempts | Last error | Started | Finished |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for a in actions:
             cells = [
@@ -113,6 +122,7 @@ def _systems(document: Mapping[str, Any]) -> list[str]:
                 _text(a.get("after")),
                 _text(a.get("attempts")),
                 _text(a.get("last_error")),
+                _text(a.get("started")),
                 _text(a.get("finished")),
             ]
             lines.append("| " + " | ".join(cells) + " |")
