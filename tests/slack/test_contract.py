@@ -1,0 +1,34 @@
+"""The standard connector suite over the emulator, once per Slack plan.
+
+Free and Pro cannot deactivate through the API: there the deactivation is a manual
+step, and the harness does what the admin would do in Manage members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
+from offboard.spi import Action
+from offboard.testing import ConnectorContract, Harness
+from tests.slack.conftest import ALICE, connect
+
+
+class TestSlackContract(ConnectorContract):
+    @pytest.fixture(params=PLANS)
+    def harness(self, request: pytest.FixtureRequest, make_emulator: Callable[..., SlackEmulator]) -> Harness:
+        emulator = make_emulator(request.param)
+        uid = emulator.seed_member(ALICE.email, ALICE.name, private_channels=3, public_channels=2, usergroups=2)
+
+        def deactivate_in_ui(action: Action) -> None:
+            emulator.deactivate(uid)
+
+        return Harness(
+            connector=connect(emulator),
+            member=ALICE,
+            writes=lambda: len(emulator.writes()),
+            secrets=[emulator.admin_token],
+            complete_manual=None if request.param in SCIM_PLANS else deactivate_in_ui,
+        )
