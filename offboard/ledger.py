@@ -125,6 +125,7 @@ class Ledger:
             existing = entries(self.directory)
             last = existing[-1] if existing else None
             seq = last.seq + 1 if last else 1
+            self._clear_slot(seq)
             full = {
                 **document,
                 "seq": seq,
@@ -150,6 +151,18 @@ class Ledger:
             md_path=entry.md_path,
             sha256=hashlib.sha256(data).hexdigest(),
         )
+
+    def _clear_slot(self, seq: int) -> None:
+        """Remove what an append that crashed before writing its ``.json`` left behind.
+
+        Called under the lock, so no other append is half-way; without this, its ``.sig`` or
+        ``.md`` would later read as the traces of a deleted report.
+        """
+        for path in self.directory.glob(f"{seq:06d}-*"):
+            if path.name.endswith((".json.sig", ".md")):
+                path.unlink()
+        for path in self.directory.glob(".*.tmp"):
+            path.unlink()
 
     def reports(self) -> Iterator[dict[str, Any]]:
         """Every report, parsed, in seq order. Reading does not verify: use ``verify`` for that."""

@@ -137,7 +137,8 @@ class AgentSigner(_PublicKey):
                 f"ssh-agent holds {len(usable)} usable keys ({listed}): set [signing] agent_key to the "
                 "fingerprint of the one that signs reports"
                 if usable
-                else "ssh-agent holds no Ed25519, ECDSA or RSA key: ssh-add the signing key"
+                else "ssh-agent holds no Ed25519, ECDSA or RSA key (FIDO sk- keys cannot sign reports): "
+                "ssh-add the signing key"
             )
         return cls(agent, usable[0])
 
@@ -184,6 +185,21 @@ def load_signer(config: Config, environ: Mapping[str, str] = os.environ, ask: As
         return AgentSigner.choose(AgentClient(socket_path), _agent_wanted(table.get("agent_key"), config))
     path = config.resolve_path(key.strip())
     return FileKeySigner.from_file(path, lambda: _passphrase(path, table.get("passphrase_env"), environ, ask))
+
+
+def signer_for_run(
+    config: Config, unsigned: bool, environ: Mapping[str, str] = os.environ, ask: Ask = tty_prompt
+) -> Signer | None:
+    """The signer for a real run: none only when the operator chose ``--unsigned``."""
+    if unsigned:
+        return None
+    signer = load_signer(config, environ, ask)
+    if signer is None:
+        raise OffboardError(
+            "no signing key is configured, so the report could not be proved later: run `offboard keygen` "
+            "and add the [signing] table it prints, or pass --unsigned to write an unsigned report"
+        )
+    return signer
 
 
 def _passphrase(path: Path, variable: object, environ: Mapping[str, str], ask: Ask) -> str:

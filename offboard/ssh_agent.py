@@ -60,7 +60,10 @@ class AgentClient:
         kind, reply = self._request(bytes([SSH_AGENTC_REQUEST_IDENTITIES]))
         if kind != SSH_AGENT_IDENTITIES_ANSWER:
             raise OffboardError(f"ssh-agent at {self.socket_path} refused to list its keys: unlock or restart it")
-        return [Identity(reply.string(), reply.text()) for _ in range(reply.uint32())]
+        try:
+            return [Identity(reply.string(), reply.text()) for _ in range(reply.uint32())]
+        except sshsig.SignatureError as exc:
+            raise OffboardError(f"ssh-agent at {self.socket_path} sent a malformed key list: restart it") from exc
 
     def sign(self, key: bytes, data: bytes, flags: int = 0) -> bytes:
         """The SSH signature blob of ``data`` made by the agent's key ``key``."""
@@ -71,7 +74,10 @@ class AgentClient:
                 f"ssh-agent refused to sign with {sshsig.fingerprint(key)} (a hardware key may need a touch or "
                 "its PIN, or a confirmation was declined): try again"
             )
-        return reply.string()
+        try:
+            return reply.string()
+        except sshsig.SignatureError as exc:
+            raise OffboardError(f"ssh-agent at {self.socket_path} sent a malformed signature: restart it") from exc
 
 
 def _receive(sock: socket.socket, count: int) -> bytes:

@@ -191,3 +191,18 @@ def test_nothing_to_verify(tmp_path, signers):
         verify_ledger(tmp_path, allowed(signers["ed25519"]))
     with pytest.raises(OffboardError, match="does not exist: pass a report file or the reports directory"):
         verify_ledger(tmp_path / "nope", allowed(signers["ed25519"]))
+
+
+def test_an_append_clears_what_a_crashed_append_left(make_ledger, signers):
+    directory = make_ledger(1)
+    (directory / "000002-m042-expel.json.sig").write_text("half")  # crashed before its .json was written
+    (directory / "000002-m042-expel.md").write_text("half")
+    (directory / ".000002-m042-expel.json.x1.tmp").write_bytes(b"half")
+    files = Ledger(directory).append(document(member=None, kind="audit"), signers["ed25519"])
+    assert files.json_path.name == "000002-org-audit.json"
+    assert sorted(p.name for p in directory.glob("000002-*")) == [
+        "000002-org-audit.json",
+        "000002-org-audit.json.sig",
+        "000002-org-audit.md",
+    ]
+    assert not list(directory.glob("*.tmp")) and problems(directory, signers) == []
