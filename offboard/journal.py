@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from offboard.files import private_dir
 from offboard.spi import Action, State
 
 PENDING, INTENT = "pending", "intent"
@@ -129,7 +130,7 @@ class Journal:
     """One connection shared by the engine's threads, serialized by a lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         for suffix in ("", "-wal", "-shm"):  # state files are private: created 0600
             f = Path(f"{path}{suffix}")
             if not f.exists():

@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from offboard.errors import RunLocked
+from offboard.files import private_dir
 from offboard.journal import utc_now
 
 
 @contextmanager
 def hold(state_dir: Path, name: str, what: str) -> Iterator[None]:
     """Hold the lock ``name`` or raise ``RunLocked`` saying who holds it."""
-    folder = state_dir / "locks"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = private_dir(state_dir / "locks")
     path = folder / f"{name}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
