@@ -23,7 +23,7 @@ from offboard.sshsig import SignatureError
 @dataclass(frozen=True)
 class Problem:
     report: str | None  # the file name it is about, when there is one
-    kind: str  # changed, missing, reordered, signer, namespace, unsigned, damaged
+    kind: str  # changed, missing, reordered, signer, namespace, unsigned, damaged, unsupported
     message: str
 
     def __str__(self) -> str:
@@ -64,32 +64,31 @@ def _load(entry: Entry, result: Verification) -> _Loaded:
 
 
 def _check_signature(item: _Loaded, allowed_signers: str, allow_unsigned: bool, result: Verification) -> None:
-    name, doc = item.entry.path.name, item.document or {}
-    sig_path = item.entry.sig_path
+    name, doc, sig_path = item.entry.path.name, item.document, item.entry.sig_path
+    if doc is None:
+        return  # already reported as damaged; its namespace cannot be known
     if not sig_path.exists():
-        if doc.get("signed") is False:
-            if allow_unsigned:
-                result.unsigned += 1
-            else:
-                message = f"{name} is unsigned (written with --unsigned): nothing shows who wrote it"
-                result.problems.append(Problem(name, "unsigned", message))
-        else:
+        if doc.get("signed") is not False:
             message = f"{sig_path.name} is missing: {name} has no signature"
             result.problems.append(Problem(name, "missing", message))
-        return
-    domain = str((doc.get("org") or {}).get("domain") or "")
-    try:
-        armored = sig_path.read_text(encoding="utf-8")
-        result.signers.add(verify_signature(item.data, armored, report_namespace(domain), allowed_signers))
-    except (SignatureError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "reason", "damaged")
-        if reason == "changed":
-            message = f"{name} was changed after signing: its signature does not match its content"
-        elif reason == "config":
-            raise
+        elif allow_unsigned:
+            result.unsigned += 1
         else:
-            message = f"{name}: {exc}" if reason != "damaged" else f"{sig_path.name} is damaged: {exc}"
-        result.problems.append(Problem(name, reason, message))
+            message = f"{name} is unsigned (written with --unsigned): nothing shows who wrote it"
+            result.problems.append(Problem(name, "unsigned", message))
+        return
+    namespace = report_namespace(str((doc.get("org") or {}).get("domain") or ""))
+    armored = sig_path.read_bytes().decode("utf-8", "replace")
+    try:
+        result.signers.add(verify_signature(item.data, armored, namespace, allowed_signers))
+    except SignatureError as exc:
+        if exc.reason == "config":
+            raise  # the allowed_signers file itself is wrong: no report can be judged
+        messages = {
+            "changed": f"{name} was changed after signing: its signature does not match its content",
+            "damaged": f"{sig_path.name} is damaged: {exc}",
+        }
+        result.problems.append(Problem(name, exc.reason, messages.get(exc.reason, f"{name}: {exc}")))
 
 
 def _check_links(items: list[_Loaded], result: Verification, first: int = 1) -> None:

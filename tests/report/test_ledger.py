@@ -206,3 +206,13 @@ def test_an_append_clears_what_a_crashed_append_left(make_ledger, signers):
         "000002-org-audit.md",
     ]
     assert not list(directory.glob("*.tmp")) and problems(directory, signers) == []
+
+
+def test_damaged_signature_and_bad_allowed_signers(make_ledger, signers):
+    directory = make_ledger(1)
+    (directory / "000001-m042-expel.json.sig").write_bytes(b"\xff not a signature")
+    assert problems(directory, signers) == [
+        "000001-m042-expel.json.sig is damaged: this is not an SSH signature (no BEGIN/END SSH SIGNATURE lines)"
+    ]
+    with pytest.raises(OffboardError, match="allowed_signers line 1 is not valid"):
+        verify_ledger(make_ledger(2), "cc@example.org ssh-ed25519\n")
