@@ -23,11 +23,11 @@ def _optional_config(explicit: str | None) -> Config | None:
 
 
 def _shown(path: Path, base: Path) -> str:
-    """A path as the user should type it: relative to ``base`` when it lies inside it."""
+    """A path as the user should type it: relative to ``base`` when it lies inside it, else absolute."""
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:
-        return str(path)
+        return str(path.resolve())
 
 
 @app.command()
@@ -58,8 +58,10 @@ def keygen(
         signers_path = config.resolve_path(str(table["allowed_signers"]))
     else:
         signers_path = path.parent / "allowed_signers"
+    existing = signers_path.read_text(encoding="utf-8") if signers_path.is_file() else ""
+    ends_open = bool(existing) and not existing.endswith("\n")
     with signers_path.open("a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+        handle.write(("\n" if ends_open else "") + line + "\n")
     console.print(f"Created signing key {_shown(key.private_path, base)} and {_shown(key.public_path, base)}.")
     console.print(f"Fingerprint: {key.fingerprint}")
     console.print(f"allowed_signers line (added to {_shown(signers_path, base)}; publish it, e.g. in the minutes):")
@@ -96,14 +98,19 @@ def _allowed_signers_path(option: Path | None, config: Config | None) -> Path:
 
 @app.command()
 def verify(
-    target: Path | None = typer.Argument(None, help="A report (.json) or a reports directory (default: the ledger)."),
+    target: Path | None = typer.Argument(
+        None, metavar="[REPORT|DIR]", help="A report (.json) or a reports directory (default: the ledger)."
+    ),
     allowed_signers: Path | None = typer.Option(None, "--allowed-signers", help="Who may sign (ssh-keygen format)."),
     allow_unsigned: bool = typer.Option(False, "--allow-unsigned", help="Accept reports written with --unsigned."),
     config_path: str | None = ConfigOption,
 ) -> int:
     """Check every report's signature and the chain that links them; exit 1 on any problem."""
-    config = load_config(config_path) if config_path or not (target and allowed_signers) else None
-    where = target or (config.reports_dir if config else Path())
+    config = _optional_config(config_path) if config_path or not (target and allowed_signers) else None
+    if target is None:
+        if config is None:
+            raise OffboardError("no offboard.toml here, so which reports? run `offboard verify DIR --allowed-signers FILE`")
+        target = config.reports_dir
     signers_path = _allowed_signers_path(allowed_signers, config)
     try:
         signers_text = signers_path.read_text(encoding="utf-8")
@@ -111,7 +118,7 @@ def verify(
         raise OffboardError(
             f"cannot read allowed_signers file {signers_path} ({exc.strerror}): pass --allowed-signers FILE"
         ) from exc
-    result = verify_ledger(where, signers_text, allow_unsigned)
+    result = verify_ledger(target, signers_text, allow_unsigned)
     for problem in result.problems:
         console.print(str(problem), markup=False)
     count = f"{result.reports} report{'s' if result.reports != 1 else ''}"

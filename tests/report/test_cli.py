@@ -146,3 +146,28 @@ def test_verify_errors(workdir, capsys):
     assert capsys.readouterr().err == (
         f"Error: {workdir}/state/reports does not exist: pass a report file or the reports directory\n"
     )
+
+
+def test_keygen_appends_to_an_existing_allowed_signers(workdir, capsys):
+    (workdir / "keys").mkdir()
+    (workdir / "keys" / "allowed_signers").write_text("treasurer@example.org ssh-ed25519 AAAAC3Nz")  # no newline
+    assert run(["keygen", "--out", str(workdir / "elsewhere" / "key")]) == 0
+    out = capsys.readouterr().out
+    assert 'key = "elsewhere/key"' in out and 'allowed_signers = "elsewhere/allowed_signers"' in out
+    assert run(["keygen", "--out", "keys/second", "--signer", "second@example.org"]) == 0
+    lines = (workdir / "keys" / "allowed_signers").read_text().splitlines()
+    assert lines[0] == "treasurer@example.org ssh-ed25519 AAAAC3Nz"
+    assert lines[1].startswith('second@example.org namespaces="offboard-report@example.org" ssh-ed25519 ')
+
+
+def test_verify_in_a_bare_clone_says_what_to_pass(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OFFBOARD_CONFIG", raising=False)
+    assert run(["verify"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: no offboard.toml here, so which reports? run `offboard verify DIR --allowed-signers FILE`\n"
+    )
+    assert run(["verify", "."]) == 1
+    assert capsys.readouterr().err == (
+        "Error: which keys may sign? pass --allowed-signers FILE, or set [signing] allowed_signers in offboard.toml\n"
+    )
