@@ -1,0 +1,177 @@
+"""Google API clients for the connector: one set per thread, no retries, errors classified.
+
+httplib2 is not thread-safe, and the engine applies actions from several threads, so
+each thread builds its own ``Http`` and service objects; the service-account
+credentials (one per subject and scope set) are shared. Clients are built from the
+discovery documents bundled with google-api-python-client, pointed at ``api_endpoint``
+when it is set. Token grants are made without google-auth's own retries, because the
+engine owns retries. google-api-python-client and google-auth are imported here only,
+and only when a call is made, so that loading the connector stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from connectors.google_workspace.errors import (
+    TRANSPORT_ERRORS,
+    from_http_error,
+    from_transport_error,
+    missing_scopes_error,
+)
+from offboard.spi import AuthError, ConnectorError, RetriableError
+
+HTTP_TIMEOUT = 30.0
+APIS = {"directory": ("admin", "directory_v1"), "datatransfer": ("admin", "datatransfer_v1"),
+        "licensing": ("licensing", "v1"), "gmail": ("gmail", "v1")}
+
+
+@cache
+def _credentials_class() -> type:
+    from google.oauth2 import _client, service_account
+
+    class NoRetryCredentials(service_account.Credentials):
+        """Service-account credentials whose token grant is tried once: retries are the engine's."""
+
+        def _perform_refresh_token(self, request: Any) -> None:
+            assertion = self._make_authorization_grant_assertion()
+            self.token, self.expiry, _ = _client.jwt_grant(request, self._token_uri, assertion, can_retry=False)
+
+    return NoRetryCredentials
+
+
+class GoogleClients:
+    """Builds and runs API requests as the admin or as a user, classifying every failure."""
+
+    def __init__(self, key_file: Path, admin: str, api_endpoint: str = "") -> None:
+        self.key_file = key_file
+        self.admin = admin
+        self.api_endpoint = api_endpoint
+        self._lock = threading.Lock()
+        self._credentials: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._local = threading.local()
+        self._https: list[Any] = []
+
+    # -- identity
+
+    def _key_info(self) -> dict[str, Any]:
+        try:
+            info = json.loads(self.key_file.read_text())
+        except FileNotFoundError:
+            raise AuthError(f"service account key file {self.key_file} does not exist") from None
+        except (OSError, ValueError) as exc:
+            raise AuthError(f"service account key file {self.key_file} cannot be read as JSON "
+                            f"({type(exc).__name__})") from None
+        if info.get("type") != "service_account" or not info.get("client_email"):
+            raise AuthError(f"{self.key_file} is not a service account key (download a JSON key of the "
+                            "service account in Google Cloud console > IAM > Service accounts > Keys)")
+        return info
+
+    @property
+    def client_id(self) -> str:
+        return str(self._key_info().get("client_id", "?"))
+
+    def credentials(self, subject: str, scopes: Sequence[str]) -> Any:
+        key = (subject.lower(), tuple(scopes))
+        with self._lock:
+            if key not in self._credentials:
+                info = self._key_info()
+                try:
+                    self._credentials[key] = _credentials_class().from_service_account_info(
+                        info, scopes=list(scopes), subject=subject)
+                except ValueError as exc:
+                    raise AuthError(f"service account key file {self.key_file} is not usable: "
+                                    f"{type(exc).__name__}") from None
+            return self._credentials[key]
+
+    # -- services
+
+    def _http(self) -> Any:
+        import httplib2
+
+        http = httplib2.Http(timeout=HTTP_TIMEOUT)
+        with self._lock:
+            self._https.append(http)
+        return http
+
+    def service(self, api: str, subject: str, scopes: Sequence[str]) -> Any:
+        """This thread's client for ``api`` acting as ``subject``."""
+        services = getattr(self._local, "services", None)
+        if services is None:
+            services = self._local.services = {}
+        key = (api, subject.lower(), tuple(scopes))
+        if key not in services:
+            from google_auth_httplib2 import AuthorizedHttp
+            from googleapiclient.discovery import build
+
+            name, version = APIS[api]
+            authed = AuthorizedHttp(self.credentials(subject, scopes), http=self._http())
+            options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
+            services[key] = build(name, version, http=authed, static_discovery=True, cache_discovery=False,
+                                  client_options=options)
+        return services[key]
+
+    def run(self, request: Any, what: str, subject: str, scopes: Sequence[str]) -> Any:
+        """Execute one request, once; failures become ``ConnectorError``s that name ``what``."""
+        from google.auth.exceptions import RefreshError, TransportError
+        from googleapiclient.errors import HttpError
+
+        try:
+            return request.execute(num_retries=0)
+        except HttpError as exc:
+            raise from_http_error(exc, what) from None
+        except RefreshError as exc:
+            raise self._refresh_error(exc, what, subject, scopes) from None
+        except TransportError as exc:
+            raise from_transport_error(exc, what) from None
+        except TRANSPORT_ERRORS as exc:
+            raise from_transport_error(exc, what) from None
+
+    # -- token grants
+
+    def _refresh_error(self, exc: Any, what: str, subject: str, scopes: Sequence[str]) -> ConnectorError:
+        data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+        error = data.get("error", "")
+        if error == "unauthorized_client":
+            missing = self.missing_scopes(subject, scopes)
+            return missing_scopes_error(self.client_id, subject, missing or list(scopes))
+        if getattr(exc, "retryable", False):
+            return RetriableError(f"{what}: the token endpoint is unavailable ({error or 'no answer'})")
+        if error == "invalid_grant" and data.get("error_description") == "Invalid email or User ID":
+            return AuthError(f"{what}: the service account cannot act as {subject}: no such user in the domain")
+        detail = data.get("error_description") or error or "refused"
+        return AuthError(f"{what}: the token endpoint refused the service account ({error}: {detail}); "
+                         "check the key file and that the key is not revoked")
+
+    def grant(self, subject: str, scopes: Sequence[str]) -> str:
+        """Ask for a token for exactly these scopes: '' when granted, else Google's error code."""
+        import google_auth_httplib2
+        from google.auth.exceptions import RefreshError, TransportError
+
+        credentials = _credentials_class().from_service_account_info(
+            self._key_info(), scopes=list(scopes), subject=subject)
+        try:
+            credentials.refresh(google_auth_httplib2.Request(self._http()))
+        except RefreshError as exc:
+            data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+            return str(data.get("error") or "refused")
+        except (TransportError, *TRANSPORT_ERRORS) as exc:
+            raise from_transport_error(exc, "reaching the token endpoint") from None
+        return ""
+
+    def missing_scopes(self, subject: str, scopes: Sequence[str]) -> list[str]:
+        """The scopes Google refuses to delegate, found by asking for each one alone."""
+        return [scope for scope in scopes if self.grant(subject, [scope]) == "unauthorized_client"]
+
+    def close(self) -> None:
+        with self._lock:
+            for http in self._https:
+                http.close()
+            self._https.clear()
+            self._credentials.clear()
+        self._local = threading.local()

@@ -1,0 +1,75 @@
+"""Google's errors, sorted into the engine's taxonomy. The connector itself never retries.
+
+Retriable: 429, 5xx, 403 for rate and quota reasons, timeouts and broken connections.
+Never retried: 400, 404, 409, 412 and the auth errors, whose messages say what to grant.
+Messages quote Google's reason and message, which carry no token or key material.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from typing import Any
+
+from offboard.spi import AuthError, ConnectorError, FatalError, NotFoundError, RetriableError
+
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "backendError"})
+DELEGATION_PAGE = "Admin console > Security > API controls > Domain-wide delegation"
+
+
+def _reason_and_message(content: bytes) -> tuple[str, str]:
+    try:
+        error = json.loads(content or b"{}").get("error", {})
+    except (ValueError, AttributeError):
+        return "", ""
+    if not isinstance(error, dict):  # the OAuth endpoints answer {"error": "invalid_grant", ...}
+        return str(error), ""
+    errors = error.get("errors") or [{}]
+    return str(errors[0].get("reason", "")), str(error.get("message", ""))
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: let the engine's backoff decide
+
+
+def from_http_error(exc: Any, what: str) -> ConnectorError:
+    """Classify a googleapiclient ``HttpError`` raised while doing ``what``."""
+    status = int(exc.resp.status)
+    reason, message = _reason_and_message(exc.content)
+    said = f"{what}: Google answered {status}" + (f" {reason}" if reason else "") + (f": {message}" if message else "")
+    if status == 429 or status >= 500 or (status == 403 and reason in RATE_REASONS):
+        return RetriableError(said, retry_after=_retry_after(exc.resp))
+    if status == 401:
+        return AuthError(f"{said} (the access token was refused: check the service account key)")
+    if status == 403:
+        if reason == "insufficientPermissions":
+            return AuthError(f"{said} (authorize every scope the connector lists in {DELEGATION_PAGE})")
+        return AuthError(f"{said} (the admin the service account acts as needs the admin privilege for this)")
+    if status == 404:
+        return NotFoundError(said)
+    return FatalError(said)
+
+
+def from_transport_error(exc: BaseException, what: str) -> RetriableError:
+    """Timeouts, resets and unreachable hosts: worth another try later."""
+    return RetriableError(f"{what}: connection problem ({type(exc).__name__}: {exc})")
+
+
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException, OSError,
+)
+
+
+def missing_scopes_error(client_id: str, subject: str, missing: list[str]) -> AuthError:
+    """The text an admin needs: which scopes to authorize, for which client ID, and where."""
+    noun = "scope" if len(missing) == 1 else "scopes"
+    return AuthError(
+        f"the service account (client ID {client_id}) is not authorized for {noun} {', '.join(missing)} "
+        f"(acting as {subject}): add {'it' if len(missing) == 1 else 'them'} to client ID {client_id} "
+        f"in the {DELEGATION_PAGE}"
+    )

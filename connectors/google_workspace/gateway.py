@@ -1,0 +1,218 @@
+"""Every read and write the connector makes, as small named calls.
+
+Admin APIs (Directory, Data Transfer, Licensing) act as the configured admin; Gmail
+settings act as the mailbox owner, as Google requires. Lists are followed page by page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from connectors.google_workspace import scopes
+from connectors.google_workspace.clients import GoogleClients
+from offboard.spi import NotFoundError
+
+CUSTOMER = "my_customer"
+DRIVE_APP_ID = "55656082996"
+CALENDAR_APP_ID = "435070579839"
+
+
+class Gateway:
+    def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...]) -> None:
+        self.clients = clients
+        self.admin = admin
+        self.admin_scopes = admin_scopes
+
+    # -- plumbing
+
+    def admin_call(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
+        service = self.clients.service(api, self.admin, self.admin_scopes)
+        return self.clients.run(make(service), what, self.admin, self.admin_scopes)
+
+    def gmail_call(self, email: str, make: Callable[[Any], Any], what: str) -> Any:
+        service = self.clients.service("gmail", email, scopes.GMAIL)
+        return self.clients.run(make(service.users().settings()), what, email, scopes.GMAIL)
+
+    def _pages(self, api: str, make: Callable[[Any, str | None], Any], key: str, what: str) -> Iterator[list[Any]]:
+        token: str | None = None
+        while True:
+            page = self.admin_call(api, lambda s, t=token: make(s, t), what) or {}
+            yield page.get(key, [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    def _or_none(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except NotFoundError:
+            return None
+
+    # -- users
+
+    def user(self, email: str) -> dict[str, Any] | None:
+        return self._or_none(lambda: self.admin_call(
+            "directory", lambda s: s.users().get(userKey=email), f"reading user {email}"))
+
+    def user_pages(self, page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+        return self._pages("directory", lambda s, t: s.users().list(
+            customer=CUSTOMER, maxResults=page_size, orderBy="email", pageToken=t), "users", "listing users")
+
+    def update_user(self, email: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+        return self.admin_call("directory", lambda s: s.users().update(userKey=email, body=body), what)
+
+    def reset_password(self, email: str) -> None:
+        """A random password nobody knows; it is neither logged nor returned."""
+        password = secrets.token_urlsafe(32)
+        self.update_user(email, {"password": password, "changePasswordAtNextLogin": False},
+                         f"resetting the password of {email}")
+
+    def sign_out(self, email: str) -> None:
+        self.admin_call("directory", lambda s: s.users().signOut(userKey=email), f"signing out {email}")
+
+    # -- security
+
+    def tokens(self, email: str) -> list[dict[str, Any]]:
+        page = self.admin_call("directory", lambda s: s.tokens().list(userKey=email), f"listing tokens of {email}")
+        return (page or {}).get("items", [])
+
+    def delete_token(self, email: str, client_id: str) -> bool:
+        """False when the token was already gone."""
+        return self._or_none(lambda: self.admin_call("directory", lambda s: s.tokens().delete(
+            userKey=email, clientId=client_id), f"revoking token {client_id} of {email}")) is not None
+
+    def asps(self, email: str) -> list[dict[str, Any]]:
+        page = self.admin_call("directory", lambda s: s.asps().list(userKey=email),
+                               f"listing app passwords of {email}")
+        return (page or {}).get("items", [])
+
+    def delete_asp(self, email: str, code_id: int) -> bool:
+        return self._or_none(lambda: self.admin_call("directory", lambda s: s.asps().delete(
+            userKey=email, codeId=code_id), f"deleting app password {code_id} of {email}")) is not None
+
+    def backup_code_count(self, email: str) -> int:
+        page = self.admin_call("directory", lambda s: s.verificationCodes().list(userKey=email),
+                               f"counting backup codes of {email}")
+        return len((page or {}).get("items", []))  # the codes themselves are secrets: only counted
+
+    def invalidate_backup_codes(self, email: str) -> None:
+        self.admin_call("directory", lambda s: s.verificationCodes().invalidate(userKey=email),
+                        f"invalidating backup codes of {email}")
+
+    # -- groups and roles
+
+    def groups(self, email: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._pages("directory", lambda s, t: s.groups().list(userKey=email, maxResults=200, pageToken=t),
+                                "groups", f"listing groups of {email}"):
+            found += page
+        return found
+
+    def membership(self, group: str, email: str) -> dict[str, Any] | None:
+        return self._or_none(lambda: self.admin_call("directory", lambda s: s.members().get(
+            groupKey=group, memberKey=email), f"reading membership of {email} in {group}"))
+
+    def remove_member(self, group: str, email: str) -> bool:
+        return self._or_none(lambda: self.admin_call("directory", lambda s: s.members().delete(
+            groupKey=group, memberKey=email), f"removing {email} from {group}")) is not None
+
+    def role_assignments(self, email: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._pages("directory", lambda s, t: s.roleAssignments().list(
+                customer=CUSTOMER, userKey=email, pageToken=t), "items", f"listing admin roles of {email}"):
+            found += page
+        return found
+
+    def role_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for page in self._pages("directory", lambda s, t: s.roles().list(customer=CUSTOMER, pageToken=t),
+                                "items", "listing admin roles"):
+            names.update({r["roleId"]: r["roleName"] for r in page})
+        return names
+
+    def delete_role_assignment(self, assignment_id: str) -> bool:
+        return self._or_none(lambda: self.admin_call("directory", lambda s: s.roleAssignments().delete(
+            customer=CUSTOMER, roleAssignmentId=assignment_id),
+            f"removing admin role assignment {assignment_id}")) is not None
+
+    # -- mobile devices
+
+    def devices(self, email: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._pages("directory", lambda s, t: s.mobiledevices().list(
+                customerId=CUSTOMER, query=f"email:{email}", pageToken=t), "mobiledevices",
+                f"listing mobile devices of {email}"):
+            found += page
+        return found
+
+    def device_action(self, resource_id: str, action: str) -> None:
+        self.admin_call("directory", lambda s: s.mobiledevices().action(
+            customerId=CUSTOMER, resourceId=resource_id, body={"action": action}),
+            f"{action} on mobile device {resource_id}")
+
+    # -- data transfer
+
+    def transfers(self, old_owner_id: str, new_owner_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in self._pages("datatransfer", lambda s, t: s.transfers().list(
+                oldOwnerUserId=old_owner_id, newOwnerUserId=new_owner_id, pageToken=t), "dataTransfers",
+                "listing data transfers"):
+            found += page
+        return found
+
+    def start_transfer(self, old_owner_id: str, new_owner_id: str) -> dict[str, Any]:
+        body = {"oldOwnerUserId": old_owner_id, "newOwnerUserId": new_owner_id, "applicationDataTransfers": [
+            {"applicationId": DRIVE_APP_ID,
+             "applicationTransferParams": [{"key": "PRIVACY_LEVEL", "value": ["PRIVATE", "SHARED"]}]},
+            {"applicationId": CALENDAR_APP_ID,
+             "applicationTransferParams": [{"key": "RELEASE_RESOURCES", "value": ["TRUE"]}]},
+        ]}
+        return self.admin_call("datatransfer", lambda s: s.transfers().insert(body=body),
+                               "starting the Drive and Calendar data transfer")
+
+    def transfer(self, transfer_id: str) -> dict[str, Any]:
+        return self.admin_call("datatransfer", lambda s: s.transfers().get(dataTransferId=transfer_id),
+                               f"reading data transfer {transfer_id}")
+
+    # -- licensing
+
+    def has_license(self, product: str, sku: str, email: str) -> bool:
+        return self._or_none(lambda: self.admin_call("licensing", lambda s: s.licenseAssignments().get(
+            productId=product, skuId=sku, userId=email), f"reading licence {product}/{sku} of {email}")) is not None
+
+    def remove_license(self, product: str, sku: str, email: str) -> bool:
+        return self._or_none(lambda: self.admin_call("licensing", lambda s: s.licenseAssignments().delete(
+            productId=product, skuId=sku, userId=email), f"removing licence {product}/{sku} of {email}")) is not None
+
+    # -- Gmail settings, as the user
+
+    def delegates(self, email: str) -> list[dict[str, Any]]:
+        page = self.gmail_call(email, lambda s: s.delegates().list(userId=email), f"listing mail delegates of {email}")
+        return (page or {}).get("delegates", [])
+
+    def remove_delegate(self, email: str, delegate: str) -> bool:
+        return self._or_none(lambda: self.gmail_call(email, lambda s: s.delegates().delete(
+            userId=email, delegateEmail=delegate), f"removing mail delegate {delegate} of {email}")) is not None
+
+    def forwarding(self, email: str) -> dict[str, Any]:
+        return self.gmail_call(email, lambda s: s.getAutoForwarding(userId=email), f"reading forwarding of {email}")
+
+    def disable_forwarding(self, email: str) -> None:
+        self.gmail_call(email, lambda s: s.updateAutoForwarding(userId=email, body={"enabled": False}),
+                        f"turning off auto-forwarding of {email}")
+
+    def pop(self, email: str) -> dict[str, Any]:
+        return self.gmail_call(email, lambda s: s.getPop(userId=email), f"reading POP settings of {email}")
+
+    def disable_pop(self, email: str) -> None:
+        self.gmail_call(email, lambda s: s.updatePop(userId=email, body={"accessWindow": "disabled"}),
+                        f"turning off POP for {email}")
+
+    def imap(self, email: str) -> dict[str, Any]:
+        return self.gmail_call(email, lambda s: s.getImap(userId=email), f"reading IMAP settings of {email}")
+
+    def disable_imap(self, email: str) -> None:
+        self.gmail_call(email, lambda s: s.updateImap(userId=email, body={"enabled": False}),
+                        f"turning off IMAP for {email}")

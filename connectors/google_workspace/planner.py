@@ -1,0 +1,189 @@
+"""Discovery: read a user's access, read-only, and turn it into one action per removable item.
+
+One action per token, app password, delegate, group, role and device lets the engine
+run them side by side. Suspension depends on every other cut action, because Google
+refuses sign-out and backup-code invalidation for a suspended user and Gmail settings
+calls stop working once the mailbox owner is suspended. For a user who is already
+suspended, those steps are left out: Google would refuse them, and the account can
+neither sign in nor receive mail. The before-state of each item is kept for reinstatement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.google_workspace.gateway import Gateway
+from connectors.google_workspace.kinds import DEVICE_DONE
+from offboard.spi import Account, Action, FatalError, Phase
+
+MakeAction = Callable[..., Action]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the config and the playbook step ask for beyond the defaults."""
+
+    transfer_to: str = ""
+    org_unit: str = ""
+    license_product: str = ""
+    license_sku: str = ""
+    wipe_devices: bool = False
+
+
+class Planner:
+    def __init__(self, gw: Gateway, connector: str, settings: Settings) -> None:
+        self.gw = gw
+        self.connector = connector
+        self.settings = settings
+
+    def plan(self, account: Account, user: Mapping[str, Any]) -> list[Action]:
+        email = user["primaryEmail"]
+        base = {"user": email, "user_id": user["id"]}
+        suspended = bool(user.get("suspended"))
+
+        def action(id: str, kind: str, summary: str, phase: Phase, reversible: bool, before: Any = None,
+                   after: Any = None, depends_on: tuple[str, ...] = (), **params: Any) -> Action:
+            return Action(id=f"{self.connector}:{id}", connector=self.connector, kind=kind, summary=summary,
+                          phase=phase, reversible=reversible, before=before, after=after, account=account,
+                          params={**base, **params}, depends_on=depends_on)
+
+        cut = self._cut(email, suspended, action)
+        if not suspended:
+            cut.append(action("suspend", "suspend", f"Suspend {email}", Phase.CUT, True,
+                              before={"suspended": False}, after={"suspended": True},
+                              depends_on=tuple(a.id for a in cut)))
+        return cut + self._clean(email, user, action)
+
+    # -- cut: end every way in, then suspend
+
+    def _cut(self, email: str, suspended: bool, action: MakeAction) -> list[Action]:
+        actions: list[Action] = []
+        if not suspended:
+            actions.append(action("signout", "signout", f"Sign {email} out of every web and device session",
+                                  Phase.CUT, False))
+        for token in self.gw.tokens(email):
+            app = token.get("displayText") or token["clientId"]
+            token_scopes = token.get("scopes", [])
+            actions.append(action(
+                f"token:{token['clientId']}", "token", f"Revoke the OAuth token of {app} ({len(token_scopes)} scopes)",
+                Phase.CUT, False, before={"client_id": token["clientId"], "app": app, "scopes": token_scopes},
+                after=None, client_id=token["clientId"], app=app))
+        for asp in self.gw.asps(email):
+            actions.append(action(
+                f"asp:{asp['codeId']}", "asp", f"Delete app password {asp.get('name', asp['codeId'])}", Phase.CUT,
+                False, before={"name": asp.get("name"), "created": asp.get("creationTime"),
+                               "last_used": asp.get("lastTimeUsed")},
+                code_id=asp["codeId"], name=asp.get("name", "")))
+        if not suspended:
+            codes = self.gw.backup_code_count(email)
+            if codes:
+                actions.append(action("backup-codes", "backup_codes",
+                                      f"Invalidate {codes} backup verification codes", Phase.CUT, False,
+                                      before={"codes": codes}, after={"codes": 0}))
+            actions.append(action("password", "password", "Reset the password to a random one nobody knows",
+                                  Phase.CUT, False))
+            actions += self._mailbox(email, action)
+        return actions
+
+    def _mailbox(self, email: str, action: MakeAction) -> list[Action]:
+        actions: list[Action] = []
+        for d in self.gw.delegates(email):
+            status = d.get("verificationStatus", "")
+            actions.append(action(
+                f"gmail-delegate:{d['delegateEmail']}", "gmail_delegate",
+                f"Remove mail delegate {d['delegateEmail']} ({status})", Phase.CUT, True,
+                before={"delegate": d["delegateEmail"], "status": status}, delegate=d["delegateEmail"]))
+        forwarding = self.gw.forwarding(email)
+        if forwarding.get("enabled"):
+            actions.append(action(
+                "gmail-forwarding", "gmail_forwarding",
+                f"Turn off auto-forwarding to {forwarding.get('emailAddress')}", Phase.CUT, True,
+                before=forwarding, after={"enabled": False}))
+        pop = self.gw.pop(email)
+        if pop.get("accessWindow", "disabled") != "disabled":
+            actions.append(action("gmail-pop", "gmail_pop", f"Turn off POP (now {pop.get('accessWindow')})",
+                                  Phase.CUT, True, before=pop, after={"accessWindow": "disabled"}))
+        imap = self.gw.imap(email)
+        if imap.get("enabled"):
+            actions.append(action("gmail-imap", "gmail_imap", "Turn off IMAP", Phase.CUT, True,
+                                  before=imap, after={"enabled": False}))
+        return actions
+
+    # -- clean: memberships, roles, visibility, devices, data, licence
+
+    def _clean(self, email: str, user: Mapping[str, Any], action: MakeAction) -> list[Action]:
+        actions: list[Action] = []
+        for group in self.gw.groups(email):
+            member = self.gw.membership(group["email"], email)
+            if member is None:  # left between the two reads
+                continue
+            before = {"group": group["email"], "name": group.get("name"), "role": member.get("role"),
+                      "delivery_settings": member.get("delivery_settings")}
+            actions.append(action(
+                f"group:{group['email']}", "group",
+                f"Remove from group {group['email']} (role {member.get('role')}, "
+                f"delivery {member.get('delivery_settings')})",
+                Phase.CLEAN, True, before=before, group=group["email"]))
+        assignments = self.gw.role_assignments(email)
+        names = self.gw.role_names() if assignments else {}
+        for a in assignments:
+            role = names.get(a["roleId"], a["roleId"])
+            actions.append(action(
+                f"admin-role:{a['roleAssignmentId']}", "admin_role", f"Remove admin role {role}", Phase.CLEAN, True,
+                before={"role": role, "role_id": a["roleId"], "scope": a.get("scopeType"),
+                        "org_unit_id": a.get("orgUnitId")},
+                assignment_id=a["roleAssignmentId"], role=role))
+        if user.get("includeInGlobalAddressList", True):
+            actions.append(action("gal", "gal", "Hide from the global address list", Phase.CLEAN, True,
+                                  before={"includeInGlobalAddressList": True},
+                                  after={"includeInGlobalAddressList": False}))
+        target = self.settings.org_unit
+        if target and user.get("orgUnitPath") != target:
+            actions.append(action("org-unit", "org_unit", f"Move to org unit {target}", Phase.CLEAN, True,
+                                  before={"orgUnitPath": user.get("orgUnitPath")}, after={"orgUnitPath": target},
+                                  orgUnitPath=target))
+        actions += self._devices(email, action)
+        actions += self._transfer(email, user, action)
+        actions += self._license(email, action)
+        return actions
+
+    def _devices(self, email: str, action: MakeAction) -> list[Action]:
+        wipe = self.settings.wipe_devices
+        verb = "admin_account_wipe" if wipe else "block"  # the organization's account only, never the phone
+        actions = []
+        for d in self.gw.devices(email):
+            if d.get("status") in DEVICE_DONE[verb]:
+                continue
+            model = d.get("model") or d.get("type") or d["resourceId"]
+            summary = (f"Wipe the organization's account from mobile device {model} ({d.get('type')})" if wipe
+                       else f"Block mobile device {model} ({d.get('type')})")
+            actions.append(action(
+                f"device:{d['resourceId']}", "device", summary, Phase.CLEAN, not wipe,
+                before={"model": d.get("model"), "type": d.get("type"), "os": d.get("os"), "status": d.get("status"),
+                        "last_sync": d.get("lastSync")},
+                after={"status": "ACCOUNT_WIPING" if wipe else "BLOCKED"},
+                resource_id=d["resourceId"], action=verb, model=model))
+        return actions
+
+    def _transfer(self, email: str, user: Mapping[str, Any], action: MakeAction) -> list[Action]:
+        target = self.settings.transfer_to
+        if not target or target.lower() == email.lower():
+            return []
+        new_owner = self.gw.user(target)
+        if new_owner is None:
+            raise FatalError(f"transfer_to {target} is not a user of the domain: fix [connectors.google] transfer_to")
+        transfers = self.gw.transfers(user["id"], new_owner["id"])
+        if any(t.get("overallTransferStatusCode") == "completed" for t in transfers):
+            return []
+        return [action("transfer", "transfer", f"Transfer Drive and Calendar data to {target} (and wait for it)",
+                       Phase.CLEAN, False, before={"owner": email}, after={"owner": target},
+                       new_owner=target, new_owner_id=new_owner["id"])]
+
+    def _license(self, email: str, action: MakeAction) -> list[Action]:
+        product, sku = self.settings.license_product, self.settings.license_sku
+        if not product or not self.gw.has_license(product, sku, email):
+            return []
+        return [action(f"license:{product}/{sku}", "license", f"Remove licence {product}/{sku}", Phase.CLEAN, True,
+                       before={"product": product, "sku": sku}, after=None, product=product, sku=sku)]
