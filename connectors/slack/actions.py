@@ -100,11 +100,13 @@ def leave_usergroup(account: Account, group: dict[str, Any]) -> Action:
     """Remove from a user group; a group left with nobody is disabled (Slack refuses an empty list)."""
     sole = group["sole_member"]
     verb = "Disable user group" if sole else "Remove from user group"
+    count = group["user_count"]
+    members = f"{count} member" if count == 1 else f"{count} members"
     return Action(
         id=f"slack:usergroup:{group['id']}",
         connector=NAME,
         kind="usergroup",
-        summary=f"{verb} @{group['handle']} ({group['name']}, {group['user_count']} members): {account.label}",
+        summary=f"{verb} @{group['handle']} ({group['name']}, {members}): {account.label}",
         phase=Phase.CLEAN,
         reversible=True,
         before={"usergroup": group, "member": True, "disabled": False},

@@ -11,6 +11,7 @@ import pytest
 
 from connectors.slack import SlackConnector
 from connectors.slack.emulator import SCIM_PLANS, SlackEmulator
+from offboard.pacing import Pacer
 from offboard.spi import ConnectorContext, Member
 
 ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")
@@ -42,13 +43,14 @@ def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., Sl
 
 
 def connect(emulator: SlackEmulator, *, scim: bool | None = None, token: str | None = None,
-            environ: dict[str, str] | None = None, **config: Any) -> SlackConnector:
+            environ: dict[str, str] | None = None, pacer: Pacer | None = None, **config: Any) -> SlackConnector:
     """A connector for the emulator; SCIM on when the plan has it, unless told otherwise."""
     context = ConnectorContext(
         org_name="Example Org",
         org_domain="example.org",
         base_dir=Path("."),
         environ=environ if environ is not None else {"SLACK_ADMIN_TOKEN": token or emulator.admin_token},
+        pacer=pacer or Pacer(),  # paces nothing: tests do not sleep
     )
     table = {
         "scim": emulator.plan in SCIM_PLANS if scim is None else scim,

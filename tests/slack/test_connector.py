@@ -315,3 +315,25 @@ def test_doctor_says_the_token_user_is_no_admin(emulator: SlackEmulator) -> None
     volunteer = emulator.workspace.add_user("vol", "vol@example.org")
     found = connect(emulator, token=emulator.issue_token(user=volunteer)).test_connection()
     assert found == ["the token's user vol is not a workspace admin or owner: Slack will refuse deactivation and kicks"]
+
+
+def test_expelling_someone_from_the_demo_sandbox(tmp_path: Path) -> None:
+    from connectors.slack.emulator import start_sandbox
+
+    ann = Member("m1", "Ann Active", "ann@example.org")
+    sandbox = start_sandbox("example.org", [ann, Member("m2", "Bob Busy", "bob@example.org")], tmp_path)
+    try:
+        context = ConnectorContext("Org", "example.org", tmp_path, sandbox.environ)
+        connector = SlackConnector(sandbox.config, context)
+        assert connector.test_connection() == []
+        actions = order_for_apply(connector.discover(connector.resolve(ann)))
+        assert [a.summary for a in actions] == [
+            "Deactivate the Slack account of ann@example.org through SCIM",
+            "Remove from user group @volunteers (Volunteers, 2 members): ann@example.org",
+            "Disable user group @coordinators (Coordinators, 1 member): ann@example.org",
+        ]
+        assert {c["name"] for c in actions[0].before["private_channels"]} == {"coordination", "ann-projects"}
+        assert [connector.apply(a).state for a in actions] == [State.CHANGED] * 3
+        assert connector.discover(connector.resolve(ann)) == []
+    finally:
+        sandbox.stop()
