@@ -100,7 +100,7 @@ def _parse_line(text: str, number: int) -> AllowedSigner | None:
     if len(rest) < 2:
         raise ValueError("the public key is missing")
     if rest[0] not in sshsig.KEY_TYPES:
-        return None  # FIDO or certificate key types: never the signer of our reports
+        return None  # certificates and other key types: never the signer of our reports
     key = sshsig.blob_from_line(f"{rest[0]} {rest[1]}")
     return AllowedSigner(
         principals=principals,

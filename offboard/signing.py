@@ -106,7 +106,7 @@ class FileKeySigner(_PublicKey):
 
 
 class AgentSigner(_PublicKey):
-    """Signs through ssh-agent; RSA keys sign with rsa-sha2-512, never SHA-1."""
+    """Signs through ssh-agent (hardware tokens included); RSA signs with rsa-sha2-512, never SHA-1."""
 
     def __init__(self, agent: AgentClient, identity: Identity) -> None:
         self.agent = agent
@@ -137,8 +137,7 @@ class AgentSigner(_PublicKey):
                 f"ssh-agent holds {len(usable)} usable keys ({listed}): set [signing] agent_key to the "
                 "fingerprint of the one that signs reports"
                 if usable
-                else "ssh-agent holds no Ed25519, ECDSA or RSA key (FIDO sk- keys cannot sign reports): "
-                "ssh-add the signing key"
+                else "ssh-agent holds no Ed25519, ECDSA, RSA or FIDO key: ssh-add the signing key"
             )
         return cls(agent, usable[0])
 

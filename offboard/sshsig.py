@@ -35,7 +35,9 @@ ECDSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "ecdsa-sha2-nistp521": hashes.SHA512,
 }
 RSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"rsa-sha2-256": hashes.SHA256, "rsa-sha2-512": hashes.SHA512}
-KEY_TYPES = frozenset({"ssh-ed25519", "ssh-rsa", *ECDSA_HASHES})
+# FIDO (hardware) keys sign through ssh-agent; their signature covers the application and a counter
+SK_TYPES = {"sk-ssh-ed25519@openssh.com": "ssh-ed25519", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sha2-nistp256"}
+KEY_TYPES = frozenset({"ssh-ed25519", "ssh-rsa", *ECDSA_HASHES, *SK_TYPES})
 
 
 class SignatureError(OffboardError):
@@ -131,7 +133,7 @@ def blob_from_line(line: str) -> bytes:
 def _public_key(public_blob: bytes) -> object:
     kind = key_type(public_blob)
     if kind not in KEY_TYPES:
-        raise SignatureError(f"keys of type {kind} are not supported (use Ed25519, ECDSA or RSA)", "unsupported")
+        raise SignatureError(f"keys of type {kind} are not supported (use Ed25519, ECDSA, RSA or FIDO)", "unsupported")
     try:
         return load_ssh_public_key(public_key_line(public_blob).encode())
     except (ValueError, UnsupportedAlgorithm) as exc:
@@ -203,24 +205,38 @@ def sign(message: bytes, namespace: str, public_blob: bytes, raw_sign: Callable[
     return signature.armor()
 
 
+def _sk_signed(public_blob: bytes, flags: int, counter: int, data: bytes) -> bytes:
+    """What a FIDO authenticator signs (OpenSSH ssh-ed25519-sk.c): hashes of app and data."""
+    reader = Reader(public_blob)
+    if reader.text().startswith("sk-ecdsa"):
+        reader.string()  # curve name
+    reader.string()  # public key
+    application = reader.string()
+    app_hash, data_hash = hashlib.sha256(application).digest(), hashlib.sha256(data).digest()
+    return app_hash + bytes([flags]) + struct.pack(">I", counter) + data_hash
+
+
 def check(signature: Signature, message: bytes) -> None:
     """Raise ``SignatureError`` (reason ``changed``) unless the key signed exactly ``message``."""
     if signature.hash_algorithm not in ("sha256", "sha512"):
         raise SignatureError(f"hash algorithm {signature.hash_algorithm} is not allowed", "damaged")
     key = _public_key(signature.public_key)
     kind = key_type(signature.public_key)
+    base = SK_TYPES.get(kind, kind)
     reader = Reader(signature.signature)
     algorithm, raw = reader.text(), reader.string()
-    reader.end()
     data = signed_data(message, signature.namespace, signature.hash_algorithm)
+    if kind in SK_TYPES:
+        data = _sk_signed(signature.public_key, reader.byte(), reader.uint32(), data)
+    reader.end()
     try:
-        if kind == "ssh-ed25519" and algorithm == kind and isinstance(key, ed25519.Ed25519PublicKey):
+        if base == "ssh-ed25519" and algorithm == kind and isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(raw, data)
-        elif kind in ECDSA_HASHES and algorithm == kind and isinstance(key, ec.EllipticCurvePublicKey):
+        elif base in ECDSA_HASHES and algorithm == kind and isinstance(key, ec.EllipticCurvePublicKey):
             inner = Reader(raw)
             r, s = inner.mpint(), inner.mpint()
             inner.end()
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(ECDSA_HASHES[kind]()))
+            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(ECDSA_HASHES[base]()))
         elif kind == "ssh-rsa" and algorithm in RSA_HASHES and isinstance(key, rsa.RSAPublicKey):
             key.verify(raw, data, padding.PKCS1v15(), RSA_HASHES[algorithm]())
         else:

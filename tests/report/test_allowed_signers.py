@@ -79,9 +79,9 @@ def test_parse_allowed_signers_format(signers):
         "# the CC's keys\n\n"
         f'"cc@example.org,treasurer@example.org" namespaces="offboard-report@example.org" {signers["rsa"].public_key_line}'
         " treasurer laptop\n"
-        "someone@example.org sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t\n"
+        "someone@example.org ssh-ed25519-cert-v01@openssh.com AAAAIHNzaC1lZDI1NTE5LWNlcnQtdjAxQG9wZW5zc2guY29t\n"
     )
-    (entry,) = parse_allowed_signers(text)  # the FIDO line is skipped: it can never sign our reports
+    (entry,) = parse_allowed_signers(text)  # certificates are skipped: they never sign reports
     assert entry.principals == "cc@example.org,treasurer@example.org"
     assert entry.namespaces == NAMESPACE and entry.key == signers["rsa"].public_key and entry.line == 3
     with pytest.raises(SignatureError, match=re.escape("allowed_signers line 1 is not valid (unknown option")):
