@@ -62,13 +62,22 @@ class SlackConnector(Connector):
             scim_base_url=self.config["scim_base_url"],
         )
         self._team: observe.Team | None = None
-        self._team_lock = threading.Lock()
+        self._directory: dict[str, str] | None = None
+        self._lock = threading.Lock()
 
     def team(self) -> observe.Team:
-        with self._team_lock:
+        with self._lock:
             if self._team is None:
                 self._team = observe.team(self.api)
             return self._team
+
+    def _find_deactivated(self, email: str) -> dict[str, Any] | None:
+        """Read users.list once per connector (tier 2 is slow) and answer every later miss from it."""
+        with self._lock:
+            if self._directory is None:
+                self._directory = observe.email_directory(self.api)
+            uid = self._directory.get(email.lower())
+        return observe.user(self.api, uid) if uid else None
 
     # -- resolve and discover (read-only)
 
@@ -76,7 +85,7 @@ class SlackConnector(Connector):
         """By email (deactivated accounts included); a roster ``slack`` column may give the user id."""
         identity = member.identity_for(self.name)
         if "@" in identity:
-            found = observe.find_by_email(self.api, identity)
+            found = observe.lookup_by_email(self.api, identity) or self._find_deactivated(identity)
         else:
             try:
                 found = observe.user(self.api, identity)

@@ -58,23 +58,25 @@ def account(found: dict[str, Any]) -> Account:
     return Account("slack", found["id"], email or f"@{found.get('name', found['id'])}", attributes)
 
 
-def find_by_email(api: SlackApi, email: str) -> dict[str, Any] | None:
-    """The user with this email, deactivated ones included.
-
-    users.lookupByEmail answers ``users_not_found`` for a deactivated account as for a
-    stranger; only users.list still shows a deactivated user's email, so that is read
-    (page by page, stopping at the match) before concluding there is no account.
-    """
+def lookup_by_email(api: SlackApi, email: str) -> dict[str, Any] | None:
+    """An active user by email; ``None`` for a stranger and for a deactivated user alike."""
     try:
         return dict(api.call("users.lookupByEmail", email=email).data["user"])
     except NotFoundError:
-        pass
-    wanted = email.lower()
+        return None
+
+
+def email_directory(api: SlackApi) -> dict[str, str]:
+    """Email (lower case) to user id for every account, deactivated ones included.
+
+    users.lookupByEmail hides deactivated accounts; users.list still shows their email.
+    """
+    directory: dict[str, str] = {}
     for page in api.pages("users.list", "members"):
         for found in page:
-            if ((found.get("profile") or {}).get("email") or "").lower() == wanted:
-                return dict(found)
-    return None
+            if email := (found.get("profile") or {}).get("email"):
+                directory[email.lower()] = found["id"]
+    return directory
 
 
 def profile(found: dict[str, Any]) -> dict[str, Any]:

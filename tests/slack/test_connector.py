@@ -75,9 +75,12 @@ def test_roster_user_id_overrides_the_email(emulator: SlackEmulator) -> None:
     assert emulator.requests(path_contains="users.info") and not emulator.requests(path_contains="lookupByEmail")
 
 
-def test_resolve_a_stranger_is_none(emulator: SlackEmulator) -> None:
-    assert connect(emulator).resolve(Member("m9", "Nobody", "nobody@example.org")) is None
-    assert connect(emulator).resolve(Member("m9", "Nobody", "x", identities={"slack": "U404"})) is None
+def test_resolve_a_stranger_is_none_and_users_list_is_read_once(emulator: SlackEmulator) -> None:
+    connector = connect(emulator)
+    assert connector.resolve(Member("m9", "Nobody", "nobody@example.org")) is None
+    assert connector.resolve(Member("m8", "Noone", "noone@example.org")) is None
+    assert len(emulator.requests(path_contains="users.list")) == 1
+    assert connector.resolve(Member("m9", "Nobody", "x", identities={"slack": "U404"})) is None
 
 
 # ---------------------------------------------------------------- discover: the plan per plan
