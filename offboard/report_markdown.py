@@ -80,7 +80,8 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
             error = action.get("last_error") or action.get("detail") or "no error recorded"
             failed.append(f"{title}: {_text(action.get('summary'))} ({_text(error)})")
         elif state == "manual":
-            waiting.append(f"{title}: {_text(action.get('summary'))} (`{_text(action.get('id'))}`)")
+            command = f"offboard confirm {_text(document.get('run_id'))} {_text(action.get('id'))} --by YOUR-NAME"
+            waiting.append(f"{title}: {_text(action.get('summary'))}: `{command}`")
         elif state == "skipped":
             skipped.append(f"{title}: {_text(action.get('summary'))} ({_text(action.get('detail'))})")
     counts = document.get("summary") or {}
@@ -90,8 +91,11 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
     lines += ["### What failed", "", *_bullets(failed, "nothing failed"), ""]
     lines += ["### What waits on a person", "", *_bullets(waiting, "nothing")]
     if waiting:
-        run = _text(document.get("run_id"))
-        lines += ["", f"When a step is done, record it with `offboard confirm {run} ACTION_ID` (the id in backquotes)."]
+        lines += [
+            "",
+            "Once a step is done, run its command; add `--evidence FILE` and `--reference REF` where you have them, "
+            "or `--not-applicable --reason WHY` when the step does not apply.",
+        ]
     if skipped:
         lines += ["", "### Skipped", "", *_bullets(skipped, "")]
     return lines

@@ -186,21 +186,6 @@ def load_signer(config: Config, environ: Mapping[str, str] = os.environ, ask: As
     return FileKeySigner.from_file(path, lambda: _passphrase(path, table.get("passphrase_env"), environ, ask))
 
 
-def signer_for_run(
-    config: Config, unsigned: bool, environ: Mapping[str, str] = os.environ, ask: Ask = tty_prompt
-) -> Signer | None:
-    """The signer for a real run: none only when the operator chose ``--unsigned``."""
-    if unsigned:
-        return None
-    signer = load_signer(config, environ, ask)
-    if signer is None:
-        raise OffboardError(
-            "no signing key is configured, so the report could not be proved later: run `offboard keygen` "
-            "and add the [signing] table it prints, or pass --unsigned to write an unsigned report"
-        )
-    return signer
-
-
 def _passphrase(path: Path, variable: object, environ: Mapping[str, str], ask: Ask) -> str:
     if variable:
         value = environ.get(str(variable), "")

@@ -19,8 +19,11 @@ def test_summary_comes_first_then_detail():
         "### What was cut\n\n- Google Workspace: Sign Bob out of every session\n\n"
         "### What failed\n\n"
         "- Google Workspace: Remove from group eng@example.org (role MEMBER) (HTTP 503 from groups API)\n\n"
-        "### What waits on a person\n\n- Manual steps: Remove Bob as a bank signer (`manual:bank`)\n\n"
-        "When a step is done, record it with `offboard confirm run-20261124-1000 ACTION_ID` (the id in backquotes).\n\n"
+        "### What waits on a person\n\n"
+        "- Manual steps: Remove Bob as a bank signer: "
+        "`offboard confirm run-20261124-1000 manual:bank --by YOUR-NAME`\n\n"
+        "Once a step is done, run its command; add `--evidence FILE` and `--reference REF` where you have them, "
+        "or `--not-applicable --reason WHY` when the step does not apply.\n\n"
         "### Skipped\n\n- Slack: not configured: skipped\n\n"
     )
     assert text.startswith("# Expulsion: Bob Example (m042)\n")

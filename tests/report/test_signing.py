@@ -12,7 +12,7 @@ from offboard import sshsig
 from offboard.allowed_signers import verify_signature
 from offboard.config import parse_config
 from offboard.errors import OffboardError
-from offboard.signing import AgentSigner, FileKeySigner, generate_key, load_signer, signer_for_run
+from offboard.signing import AgentSigner, FileKeySigner, generate_key, load_signer
 from offboard.ssh_agent import AgentClient
 from tests.report.conftest import NAMESPACE, allowed, needs_ssh_keygen, ssh_add
 
@@ -161,9 +161,3 @@ def test_file_signer_refuses_other_key_types():
     with pytest.raises(OffboardError, match="keys cannot sign reports: use Ed25519"):
         FileKeySigner(dsa.generate_private_key(key_size=1024))  # type: ignore[arg-type]
 
-
-def test_a_real_run_needs_a_signer_unless_unsigned(tmp_path, key_files):
-    with pytest.raises(OffboardError, match=r"no signing key is configured.*or pass --unsigned"):
-        signer_for_run(config(tmp_path), unsigned=False)
-    assert signer_for_run(config(tmp_path, key=str(key_files["ed25519"])), unsigned=True) is None
-    assert signer_for_run(config(tmp_path, key=str(key_files["ed25519"])), unsigned=False) is not None
