@@ -37,12 +37,18 @@ def session_reset(account: Account, before: dict[str, Any]) -> Action:
     )
 
 
+def _reach(before: dict[str, Any]) -> str:
+    """What deactivation ends, for the sentence people read in the preview."""
+    private, public = len(before["private_channels"]), len(before["public_channels"])
+    return f"it also ends their membership of {private} private and {public} public channels"
+
+
 def deactivate(account: Account, before: dict[str, Any]) -> Action:
     return Action(
         id=DEACTIVATE,
         connector=NAME,
         kind="deactivate",
-        summary=f"Deactivate the Slack account of {account.label} through SCIM",
+        summary=f"Deactivate the Slack account of {account.label} through SCIM; {_reach(before)}",
         phase=Phase.CUT,
         reversible=True,
         before=before,
@@ -63,7 +69,8 @@ def deactivate_by_hand(account: Account, before: dict[str, Any], admin_url: str)
         id=DEACTIVATE,
         connector=NAME,
         kind="deactivate-manual",
-        summary=f"Deactivate the Slack account of {account.label} in Manage members (the plan has no API for it)",
+        summary=f"Deactivate the Slack account of {account.label} in Manage members (no API for it on this plan); "
+                f"{_reach(before)}",
         phase=Phase.MANUAL,
         reversible=True,
         before=before,

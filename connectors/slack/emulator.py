@@ -64,7 +64,7 @@ class SlackEmulator(Emulator):
     name = "slack"
 
     def __init__(self, plan: str = "business+", domain: str = "offboard-demo", faults: Faults | None = None,
-                 enforce_rate_limits: bool = True) -> None:
+                 enforce_rate_limits: bool = True, admin_email: str = "") -> None:
         super().__init__(faults)
         self.workspace = Workspace(domain)
         self.plan = ""
@@ -72,8 +72,8 @@ class SlackEmulator(Emulator):
         self.enforce_rate_limits = enforce_rate_limits
         self.tokens: dict[str, tuple[str, frozenset[str]]] = {}  # token -> (user id, scopes)
         self.session_resets: list[str] = []
-        self.admin_id = self.workspace.add_user("admin", f"admin@{domain}.example", "Workspace Admin", owner=True,
-                                                primary_owner=True)
+        self.admin_id = self.workspace.add_user("admin", admin_email or f"admin@{domain}.slack.test", "Workspace Admin",
+                                                owner=True, primary_owner=True)
         self.admin_token = self.issue_token()
         self._soft: deque[tuple[str, float | None]] = deque()
         self._windows: dict[str, deque[float]] = {}
@@ -436,7 +436,7 @@ def start_sandbox(domain: str, members: Sequence[Member], workdir: Path) -> Sand
     Former members are already deactivated; an orphan account matches no member; a bot
     is there too. ``workdir`` is unused: the config names no file.
     """
-    emulator = SlackEmulator(plan="business+", domain=domain.split(".")[0])
+    emulator = SlackEmulator(plan="business+", domain=domain.split(".")[0], admin_email=f"slack-admin@{domain}")
     ws, admin = emulator.workspace, emulator.admin_id
     ids = {}
     for member in members:

@@ -331,7 +331,8 @@ def test_expelling_someone_from_the_demo_sandbox(tmp_path: Path) -> None:
         assert connector.test_connection() == []
         actions = order_for_apply(connector.discover(connector.resolve(ann)))
         assert [a.summary for a in actions] == [
-            "Deactivate the Slack account of ann@example.org through SCIM",
+            "Deactivate the Slack account of ann@example.org through SCIM; it also ends their membership of "
+            "2 private and 3 public channels",
             "Remove from user group @volunteers (Volunteers, 2 members): ann@example.org",
             "Disable user group @coordinators (Coordinators, 1 member): ann@example.org",
         ]
