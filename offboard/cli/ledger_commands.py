@@ -22,6 +22,11 @@ def _optional_config(explicit: str | None) -> Config | None:
     return None
 
 
+def _say(text: str) -> None:
+    """Print as is: paths and messages may hold brackets that are not markup."""
+    console.print(text, markup=False)
+
+
 def _shown(path: Path, base: Path) -> str:
     """A path as the user should type it: relative to ``base`` when it lies inside it, else absolute."""
     try:
@@ -58,15 +63,16 @@ def keygen(
         signers_path = config.resolve_path(str(table["allowed_signers"]))
     else:
         signers_path = path.parent / "allowed_signers"
+    signers_path.parent.mkdir(parents=True, exist_ok=True)
     existing = signers_path.read_text(encoding="utf-8") if signers_path.is_file() else ""
     ends_open = bool(existing) and not existing.endswith("\n")
     with signers_path.open("a", encoding="utf-8") as handle:
         handle.write(("\n" if ends_open else "") + line + "\n")
-    console.print(f"Created signing key {_shown(key.private_path, base)} and {_shown(key.public_path, base)}.")
-    console.print(f"Fingerprint: {key.fingerprint}")
-    console.print(f"allowed_signers line (added to {_shown(signers_path, base)}; publish it, e.g. in the minutes):")
-    console.print(line, markup=False)
-    console.print(f"Put this in {config.path.name if config else DEFAULT_NAME}:")
+    _say(f"Created signing key {_shown(key.private_path, base)} and {_shown(key.public_path, base)}.")
+    _say(f"Fingerprint: {key.fingerprint}")
+    _say(f"allowed_signers line (added to {_shown(signers_path, base)}; publish it, e.g. in the minutes):")
+    _say(line)
+    _say(f"Put this in {config.path.name if config else DEFAULT_NAME}:")
     snippet = [
         "[signing]",
         f'key = "{_shown(key.private_path, base)}"',
@@ -74,13 +80,10 @@ def keygen(
         f'allowed_signers = "{_shown(signers_path, base)}"',
     ]
     snippet += [f'passphrase_env = "{passphrase_env}"'] if passphrase_env else []
-    console.print("\n".join(snippet), markup=False)
+    _say("\n".join(snippet))
     if namespace:
-        console.print("Anyone can check a report without offboard:")
-        console.print(
-            f"ssh-keygen -Y verify -f allowed_signers -I {identity} -n {namespace} -s REPORT.json.sig < REPORT.json",
-            markup=False,
-        )
+        _say("Anyone can check a report without offboard:")
+        _say(f"ssh-keygen -Y verify -f allowed_signers -I {identity} -n {namespace} -s REPORT.json.sig < REPORT.json")
 
 
 def _allowed_signers_path(option: Path | None, config: Config | None) -> Path:
@@ -120,20 +123,20 @@ def verify(
         ) from exc
     result = verify_ledger(target, signers_text, allow_unsigned)
     for problem in result.problems:
-        console.print(str(problem), markup=False)
+        _say(str(problem))
     count = f"{result.reports} report{'s' if result.reports != 1 else ''}"
     if result.problems:
         many = len(result.problems) != 1
-        console.print(
+        _say(
             f"{len(result.problems)} problem{'s' if many else ''} in {count}: "
             "do not rely on this ledger until they are explained."
         )
         return 1
     if result.signers:
-        console.print(f"Signed by: {', '.join(sorted(result.signers))}", markup=False)
+        _say(f"Signed by: {', '.join(sorted(result.signers))}")
     if result.latest:
         name, digest = result.latest
-        console.print(f"Latest: {name} sha256 {digest} (compare it with the one in your minutes)")
+        _say(f"Latest: {name} sha256 {digest} (compare it with the one in your minutes)")
     unsigned = f" ({result.unsigned} unsigned, accepted with --allow-unsigned)" if result.unsigned else ""
-    console.print(f"{count} verified: signatures good, chain intact{unsigned}.")
+    _say(f"{count} verified: signatures good, chain intact{unsigned}.")
     return 0
