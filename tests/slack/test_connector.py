@@ -190,6 +190,25 @@ def test_the_engine_closes_the_manual_step_on_refresh(make_emulator: Make, tmp_p
     assert set(states().values()) == {State.CHANGED.value}
 
 
+def test_forty_kicks_on_eight_threads_share_one_client(make_emulator: Make, tmp_path: Path) -> None:
+    from offboard.engine import Engine
+    from offboard.journal import Journal
+    from offboard.retry import RetryPolicy
+
+    emulator = make_emulator("pro")
+    emulator.seed_member(ALICE.email, ALICE.name, private_channels=40, usergroups=3)
+    emulator.faults.latency = 0.01
+    connector = connect(emulator)
+    actions = connector.discover(connector.resolve(ALICE))
+    journal = Journal(tmp_path / "journal.sqlite3")
+    journal.create_run("r1", "expel", ALICE.id, ALICE.name, "tester", {}, [("slack", a) for a in actions])
+    Engine(journal, {"slack": connector}, RetryPolicy(sleep=lambda s: None)).execute("r1")
+    states = [row.state for row in journal.actions("r1")]
+    assert states.count(State.CHANGED.value) == 43 and states.count(State.MANUAL.value) == 1
+    assert {r.status for r in emulator.log} == {200}
+    assert not any(c.members - {emulator.admin_id} for c in emulator.workspace.channels.values() if c.is_private)
+
+
 def test_kick_of_someone_already_gone_is_ok_without_a_write(make_emulator: Make) -> None:
     emulator = make_emulator("pro")
     uid = emulator.seed_member(ALICE.email, ALICE.name, private_channels=1)
