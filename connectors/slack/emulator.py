@@ -239,11 +239,10 @@ class SlackEmulator(Emulator):
         types = set(args.get("types", "public_channel").split(","))
         if not types <= {"public_channel", "private_channel", "mpim", "im"}:
             raise Refusal("invalid_types")
-        wanted = {"private_channel"} if types == {"private_channel"} else types
         channels = [
             c.render() for c in self.workspace.channels.values()
             if uid in c.members and self.workspace.visible(c, caller)
-            and ("private_channel" if c.is_private else "public_channel") in wanted
+            and ("private_channel" if c.is_private else "public_channel") in types
             and not (c.is_archived and _flag(args.get("exclude_archived")))
         ]
         page, cursor = _page(channels, args, "channel")
