@@ -137,6 +137,8 @@ class GoogleClients:
     def _refresh_error(self, exc: Any, what: str, subject: str, scopes: Sequence[str]) -> ConnectorError:
         data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
         error = data.get("error", "")
+        if isinstance(error, dict):  # a Google API error body instead of an OAuth one
+            error = str(error.get("status") or error.get("code") or "error")
         if error == "unauthorized_client":
             missing = self.missing_scopes(subject, scopes)
             return missing_scopes_error(self.client_id, subject, missing or list(scopes))

@@ -22,6 +22,7 @@ from offboard.pacing import RateLimit
 from offboard.spi import (
     Account,
     Action,
+    AuthError,
     Capability,
     ConfigError,
     ConfigField,
@@ -99,7 +100,8 @@ class GoogleWorkspaceConnector(Connector):
         done, detail = kind.observe(self.gateway, action.params)
         if done:
             return Outcome.ok(detail or "already done")
-        return Outcome.changed(kind.act(self.gateway, action.params, self.context.pace))
+        changed, detail = kind.act(self.gateway, action.params, self.context.pace)
+        return Outcome.changed(detail) if changed else Outcome.ok(detail)
 
     def check(self, action: Action) -> bool | None:
         return self._kind(action).observe(self.gateway, action.params)[0]
@@ -112,18 +114,13 @@ class GoogleWorkspaceConnector(Connector):
     def test_connection(self) -> list[str]:
         """For ``offboard doctor``: the key, the token endpoint, every scope, the admin and transfer_to."""
         try:
-            problems = self._scope_problems()
-            if problems:
-                return problems
-            admin = self.gateway.user(self.config["admin"])
-            if admin is None or not admin.get("isAdmin"):
-                problems.append(f"{self.config['admin']} is not a super admin: set [connectors.google] admin to one")
+            problems = self._scope_problems() or self._admin_problems()
             target = self.config["transfer_to"]
-            if target and self.gateway.user(target) is None:
-                problems.append(f"transfer_to {target} is not a user of the domain")
+            if not problems and target and self.gateway.user(target) is None:
+                problems = [f"transfer_to {target} is not a user of the domain"]
+            return problems
         except ConnectorError as exc:
-            problems = [str(exc)]
-        return problems
+            return [str(exc)]
 
     def close(self) -> None:
         self.clients.close()
@@ -134,6 +131,17 @@ class GoogleWorkspaceConnector(Connector):
         if action.kind not in KINDS:
             raise FatalError(f"unknown Google action kind {action.kind!r} (a plan from another version?)")
         return KINDS[action.kind]
+
+    def _admin_problems(self) -> list[str]:
+        admin = self.config["admin"]
+        fix = "set [connectors.google] admin to one"
+        try:
+            user = self.gateway.user(admin)
+        except AuthError as exc:
+            if "403 forbidden" not in str(exc):
+                raise
+            return [f"{admin} is not a super admin (Google answered 403 forbidden): {fix}"]
+        return [] if user and user.get("isAdmin") else [f"{admin} is not a super admin: {fix}"]
 
     def _scope_problems(self) -> list[str]:
         admin = self.config["admin"]

@@ -20,7 +20,7 @@ from typing import Any
 from connectors.google_workspace import discovery_check, scopes
 from connectors.google_workspace.emulator_api import WorkspaceApi
 from connectors.google_workspace.emulator_auth import TokenAuthority
-from connectors.google_workspace.emulator_errors import ApiError, backend_error, google_error, rate_limited
+from connectors.google_workspace.emulator_errors import ApiError, google_error, rate_limited, scripted_error
 from connectors.google_workspace.emulator_state import User, Workspace
 from offboard.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
 from offboard.spi import Member
@@ -115,7 +115,7 @@ class GoogleEmulator(Emulator):
         return rate_limited(429, str(max(0, math.ceil(retry_after))))
 
     def server_error(self, request: Request, status: int) -> Response:
-        return backend_error(status)
+        return scripted_error(status)
 
     def handle(self, request: Request) -> Response:
         if request.path == TOKEN_PATH and request.method == "POST":

@@ -75,6 +75,11 @@ class TokenAuthority:
     def issued_tokens(self) -> list[str]:
         return list(self._tokens)
 
+    def subject_of(self, token: str) -> str | None:
+        """Whom an issued token acts as (for tests on who made a call)."""
+        grant = self._tokens.get(token)
+        return grant.subject if grant else None
+
     def grant_for(self, request: Request) -> Grant | None:
         """The grant behind the request's bearer token, if it is one we issued and is not expired."""
         header = request.headers.get("authorization", "")

@@ -43,8 +43,16 @@ def rate_limited(code: int, retry_after: str | None = None) -> Response:
                         {"Retry-After": retry_after} if retry_after else None)
 
 
-def backend_error(code: int) -> Response:
+SCRIPTED = {400: ("Bad Request", "badRequest"), 401: ("Login Required.", "required"),
+            404: ("Resource Not Found", "notFound"), 409: ("Entity already exists.", "duplicate"),
+            412: ("Precondition Failed", "conditionNotMet")}
+
+
+def scripted_error(code: int) -> Response:
+    """The answer to a fault the test scripted by status: rate limits, backend errors, or a plain 4xx."""
     if code in (403, 429):
         return rate_limited(code)
-    return google_error(code, "The service is currently unavailable." if code == 503 else "Internal error encountered.",
-                        "backendError")
+    if code in SCRIPTED:
+        return google_error(code, *SCRIPTED[code])
+    message = "The service is currently unavailable." if code == 503 else "Internal error encountered."
+    return google_error(code, message, "backendError")

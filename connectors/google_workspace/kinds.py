@@ -2,8 +2,9 @@
 
 ``observe`` answers whether the wanted state already holds (``True``), does not
 (``False``) or cannot be seen (``None``), with a sentence; ``act`` makes the change and
-returns a sentence. ``apply`` and ``check`` are both built from these, so the re-check
-before a change and the verification after it look at the same thing.
+says whether it changed anything (a delete that finds the item gone did not).
+``apply`` and ``check`` are both built from these, so the re-check before a change
+and the verification after it look at the same thing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connectors.google_workspace.gateway import Gateway
 from offboard.spi import NotFoundError, RetriableError
 
 Seen = tuple[bool | None, str]
+Done = tuple[bool, str]  # (changed, sentence): False when a delete found the item already gone
 TRANSFER_POLLS = 60  # polls of one apply; paced by the engine's "datatransfer-poll" bucket
 DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUNT_WIPED"},
                "admin_account_wipe": {"ACCOUNT_WIPING", "ACCOUNT_WIPED", "WIPING", "WIPED"}}
@@ -24,7 +26,7 @@ DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUN
 @dataclass(frozen=True)
 class Kind:
     observe: Callable[[Gateway, Mapping[str, Any]], Seen]
-    act: Callable[[Gateway, Mapping[str, Any], Callable[[str], None]], str]
+    act: Callable[[Gateway, Mapping[str, Any], Callable[[str], None]], Done]
 
 
 def _user(gw: Gateway, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,14 +56,14 @@ def _mailbox(read: Callable[[Gateway, Mapping[str, Any]], Seen]) -> Callable[[Ga
     return observe
 
 
-def _sign_out(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _sign_out(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.sign_out(p["user"])
-    return "signed out of every web and device session"
+    return True, "signed out of every web and device session"
 
 
-def _reset_password(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _reset_password(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.reset_password(p["user"])
-    return "password reset to a random one that nobody knows"
+    return True, "password reset to a random one that nobody knows"
 
 
 def _token_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -69,9 +71,9 @@ def _token_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not present, "" if present else "token already revoked")
 
 
-def _revoke_token(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _revoke_token(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.delete_token(p["user"], p["client_id"])
-    return f"revoked the token of {p['app']}" if gone else "token was already revoked"
+    return gone, (f"revoked the token of {p['app']}" if gone else "token was already revoked")
 
 
 def _asp_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -79,9 +81,9 @@ def _asp_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not present, "" if present else "app password already deleted")
 
 
-def _delete_asp(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _delete_asp(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.delete_asp(p["user"], int(p["code_id"]))
-    return f"deleted app password {p['name']}" if gone else "app password was already deleted"
+    return gone, (f"deleted app password {p['name']}" if gone else "app password was already deleted")
 
 
 def _codes_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -89,9 +91,9 @@ def _codes_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (count == 0, "" if count else "no valid backup codes left")
 
 
-def _invalidate_codes(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _invalidate_codes(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.invalidate_backup_codes(p["user"])
-    return "backup verification codes invalidated"
+    return True, "backup verification codes invalidated"
 
 
 def _delegate_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -99,9 +101,9 @@ def _delegate_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not present, "" if present else "delegate already removed")
 
 
-def _remove_delegate(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _remove_delegate(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.remove_delegate(p["user"], p["delegate"])
-    return f"removed mail delegate {p['delegate']}" if gone else "delegate was already removed"
+    return gone, (f"removed mail delegate {p['delegate']}" if gone else "delegate was already removed")
 
 
 def _forwarding_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -109,9 +111,9 @@ def _forwarding_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not on, "" if on else "auto-forwarding already off")
 
 
-def _disable_forwarding(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _disable_forwarding(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.disable_forwarding(p["user"])
-    return "auto-forwarding turned off"
+    return True, "auto-forwarding turned off"
 
 
 def _pop_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -119,9 +121,9 @@ def _pop_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not on, "" if on else "POP already off")
 
 
-def _disable_pop(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _disable_pop(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.disable_pop(p["user"])
-    return "POP turned off"
+    return True, "POP turned off"
 
 
 def _imap_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -129,9 +131,9 @@ def _imap_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not on, "" if on else "IMAP already off")
 
 
-def _disable_imap(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _disable_imap(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.disable_imap(p["user"])
-    return "IMAP turned off"
+    return True, "IMAP turned off"
 
 
 def _user_field(name: str, wanted: Any) -> Callable[[Gateway, Mapping[str, Any]], Seen]:
@@ -142,19 +144,19 @@ def _user_field(name: str, wanted: Any) -> Callable[[Gateway, Mapping[str, Any]]
     return observe
 
 
-def _suspend(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _suspend(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.update_user(p["user"], {"suspended": True}, f"suspending {p['user']}")
-    return "account suspended"
+    return True, "account suspended"
 
 
-def _hide_from_gal(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _hide_from_gal(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.update_user(p["user"], {"includeInGlobalAddressList": False}, f"hiding {p['user']} from the address list")
-    return "hidden from the global address list"
+    return True, "hidden from the global address list"
 
 
-def _move_org_unit(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _move_org_unit(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.update_user(p["user"], {"orgUnitPath": p["orgUnitPath"]}, f"moving {p['user']} to {p['orgUnitPath']}")
-    return f"moved to org unit {p['orgUnitPath']}"
+    return True, f"moved to org unit {p['orgUnitPath']}"
 
 
 def _group_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -162,9 +164,9 @@ def _group_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not present, "" if present else f"not a member of {p['group']}")
 
 
-def _leave_group(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _leave_group(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.remove_member(p["group"], p["user"])
-    return f"removed from {p['group']}" if gone else f"was already out of {p['group']}"
+    return gone, (f"removed from {p['group']}" if gone else f"was already out of {p['group']}")
 
 
 def _role_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -172,9 +174,9 @@ def _role_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not present, "" if present else "admin role already removed")
 
 
-def _remove_role(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _remove_role(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.delete_role_assignment(p["assignment_id"])
-    return f"removed admin role {p['role']}" if gone else "admin role was already removed"
+    return gone, (f"removed admin role {p['role']}" if gone else "admin role was already removed")
 
 
 def _device_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -185,9 +187,9 @@ def _device_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (done, f"device is {device.get('status')}" if done else "")
 
 
-def _device_action(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _device_action(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gw.device_action(p["resource_id"], p["action"])
-    return f"{'blocked' if p['action'] == 'block' else 'wiped the account from'} {p['model']}"
+    return True, f"{'blocked' if p['action'] == 'block' else 'wiped the account from'} {p['model']}"
 
 
 def _transfer_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
@@ -195,14 +197,14 @@ def _transfer_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return ("completed" in statuses, "data already transferred" if "completed" in statuses else "")
 
 
-def _transfer(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _transfer(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     """Start the transfer, or wait for the one already under way, until Google reports it complete."""
     running = [t for t in gw.transfers(p["user_id"], p["new_owner_id"])
                if t.get("overallTransferStatusCode") in ("new", "inProgress")]
     transfer = running[0] if running else gw.start_transfer(p["user_id"], p["new_owner_id"])
     for _ in range(TRANSFER_POLLS):
         if transfer.get("overallTransferStatusCode") == "completed":
-            return f"Drive and Calendar data transferred to {p['new_owner']}"
+            return True, f"Drive and Calendar data transferred to {p['new_owner']}"
         if transfer.get("overallTransferStatusCode") == "failed":
             raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} failed at Google")
         pace("datatransfer-poll")
@@ -215,9 +217,9 @@ def _license_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
     return (not held, "" if held else "licence already removed")
 
 
-def _remove_license(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> str:
+def _remove_license(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]) -> Done:
     gone = gw.remove_license(p["product"], p["sku"], p["user"])
-    return f"licence {p['product']}/{p['sku']} removed" if gone else "licence was already removed"
+    return gone, (f"licence {p['product']}/{p['sku']} removed" if gone else "licence was already removed")
 
 
 KINDS: dict[str, Kind] = {
