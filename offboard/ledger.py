@@ -23,6 +23,7 @@ from typing import Any
 import rfc8785
 
 from offboard import report_markdown
+from offboard.files import private_dir
 from offboard.signing import Signer
 
 NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
@@ -103,7 +104,7 @@ class Ledger:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One appender at a time across processes, so two runs never take the same seq."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.directory)
         fd = os.open(self.directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from offboard import sshsig
 from offboard.config import Config
 from offboard.errors import ConfigurationError, OffboardError
+from offboard.files import private_dir
 from offboard.ssh_agent import SSH_AGENT_RSA_SHA2_512, AgentClient, Identity
 
 SIGNING_KEYS = frozenset({"key", "signer", "allowed_signers", "passphrase_env", "agent_key"})
@@ -233,7 +234,7 @@ def generate_key(path: Path, comment: str, passphrase: str | None = None) -> Gen
         raise OffboardError("a passphrase-protected key needs the bcrypt package: pip install bcrypt") from exc
     signer = FileKeySigner(key)
     line = sshsig.public_key_line(signer.public_key)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(private)
