@@ -145,7 +145,9 @@ class Emulator:
 
     def start(self) -> Emulator:
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
