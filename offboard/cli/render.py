@@ -24,15 +24,26 @@ def brief(value: Any, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def change_text(before: Any, after: Any) -> str:
+    """What changes, in a few words: only the keys that differ, and nothing for a removal
+    (the sentence says it). The full before/after stays in the saved plan and the report."""
+    if after is None:
+        return ""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changed = [k for k in after if before.get(k) != after[k]]
+        return ", ".join(f"{k} {brief(before.get(k), 30)} → {brief(after[k], 30)}" for k in changed)
+    return f"{brief(before)} → {brief(after)}"
+
+
 def action_line(action: Action) -> str:
-    undo = "can be undone" if action.reversible else "cannot be undone"
     if action.phase is Phase.MANUAL:
         manual = action.manual or {}
         needs = list(manual.get("evidence") or [])
         if manual.get("second_confirmer"):
             needs.append("a second confirmer")
         return f"{action.summary}" + (f" (needs: {'; '.join(needs)})" if needs else "")
-    change = f"{brief(action.before)} → {brief(action.after)}" if (action.before is not None or action.after is not None) else ""
+    change = change_text(action.before, action.after)
+    undo = "can be undone" if action.reversible else "cannot be undone"
     return f"{action.summary}" + (f": {change}" if change else "") + f" [{undo}]"
 
 

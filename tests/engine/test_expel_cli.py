@@ -13,9 +13,9 @@ fake - Fake System (bob@example.org)
     - Sign out every session: signed in → signed out [cannot be undone]
     - Suspend the account: active → suspended [can be undone]
   clean
-    - Remove from eng: member → - [can be undone]
-    - Remove from board: member → - [can be undone]
-    - Remove from all: member → - [can be undone]
+    - Remove from eng [can be undone]
+    - Remove from board [can be undone]
+    - Remove from all [can be undone]
 
 bank - Bank account (Bob Example)
   manual
