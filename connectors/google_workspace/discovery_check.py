@@ -143,9 +143,12 @@ def match(http_method: str, path: str) -> tuple[ApiMethod, dict[str, str]]:
         found = method.pattern.match(path)
         if not found:
             continue
+        params = {k: unquote(v) for k, v in found.groupdict().items()}
+        if not all(re.match(method.parameters[k].get("pattern", ""), v) for k, v in params.items()):
+            continue  # e.g. {+name} of Chrome print servers takes only "customers/*/chrome/printServers/*"
         path_matched = True
         if method.http_method == http_method:
-            return method, {k: unquote(v) for k, v in found.groupdict().items()}
+            return method, params
     if path_matched:
         raise Rejected(f"Method {http_method} is not allowed on {path}")
     raise Rejected(f"The requested URL {path} was not found on this server.")
