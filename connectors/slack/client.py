@@ -14,30 +14,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from connectors.slack import errors
+from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE
 from offboard.pacing import RateLimit
 
-# Slack's documented tier for each Web API method used (docs.slack.dev method pages).
-# auth.test is in the "special" tier: hundreds a minute, so it is not paced.
-METHOD_TIERS = {
-    "users.lookupByEmail": "tier3",
-    "users.info": "tier4",
-    "users.list": "tier2",
-    "users.conversations": "tier3",
-    "conversations.members": "tier4",
-    "conversations.kick": "tier3",
-    "usergroups.list": "tier2",
-    "usergroups.users.list": "tier2",
-    "usergroups.users.update": "tier2",
-    "usergroups.disable": "tier2",
-    "admin.users.session.reset": "tier2",
-}
-
 RATE_LIMITS = {
-    "tier2": RateLimit(20, 60),
-    "tier3": RateLimit(50, 60),
-    "tier4": RateLimit(100, 60),
+    **{tier: RateLimit(PER_MINUTE[tier], 60) for tier in ("tier2", "tier3", "tier4")},
     # SCIM: DELETE /Users/<id> allows 180 a minute in bursts of 20 (SCIM API rate limits page)
-    "scim_write": RateLimit(180, 60, burst=20),
+    "scim_write": RateLimit(PER_MINUTE["scim_write"], 60, burst=20),
 }
 
 PAGE_SIZE = 200

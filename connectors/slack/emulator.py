@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE
 from connectors.slack.workspace import Channel, UserGroup, Workspace
 from offboard.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
 from offboard.spi import Member
@@ -27,21 +28,6 @@ from offboard.spi import Member
 PLANS = ("free", "pro", "business+", "enterprise")
 SCIM_PLANS = frozenset({"business+", "enterprise"})
 
-# Slack's documented tiers and their per-minute allowance; auth.test is "special" (unlimited here).
-TIERS = {
-    "users.lookupByEmail": "tier3",
-    "users.info": "tier4",
-    "users.list": "tier2",
-    "users.conversations": "tier3",
-    "conversations.members": "tier4",
-    "conversations.kick": "tier3",
-    "usergroups.list": "tier2",
-    "usergroups.users.list": "tier2",
-    "usergroups.users.update": "tier2",
-    "usergroups.disable": "tier2",
-    "admin.users.session.reset": "tier2",
-}
-PER_MINUTE = {"tier2": 20, "tier3": 50, "tier4": 100, "scim_write": 180}
 WRITE_METHODS = frozenset({"conversations.kick", "usergroups.users.update", "usergroups.disable",
                            "admin.users.session.reset"})
 ALL_SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "channels:write", "groups:write",
@@ -173,7 +159,7 @@ class SlackEmulator(Emulator):
             return _answer({"ok": False, "error": "invalid_auth"})
         caller, scopes = self.tokens[token]
         headers = {"X-OAuth-Scopes": ",".join(sorted(scopes))}
-        if method in TIERS and (wait := self._over_limit(method, PER_MINUTE[TIERS[method]])):
+        if method in METHOD_TIERS and (wait := self._over_limit(method, PER_MINUTE[METHOD_TIERS[method]])):
             return self.throttled(request, wait)
         if self._soft and self._soft[0][0] in ("", method):
             _, wait = self._soft.popleft()
