@@ -120,6 +120,7 @@ class GoogleClients:
         """Execute one request, once; failures become ``ConnectorError``s that name ``what``."""
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
+        from httplib2 import HttpLib2Error
 
         try:
             return request.execute(num_retries=0)
@@ -127,9 +128,7 @@ class GoogleClients:
             raise from_http_error(exc, what) from None
         except RefreshError as exc:
             raise self._refresh_error(exc, what, subject, scopes) from None
-        except TransportError as exc:
-            raise from_transport_error(exc, what) from None
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, HttpLib2Error, *TRANSPORT_ERRORS) as exc:
             raise from_transport_error(exc, what) from None
 
     # -- token grants
@@ -154,16 +153,17 @@ class GoogleClients:
         """Ask for a token for exactly these scopes: '' when granted, else Google's error code."""
         import google_auth_httplib2
         from google.auth.exceptions import RefreshError, TransportError
+        from httplib2 import HttpLib2Error
 
-        credentials = _credentials_class().from_service_account_info(
-            self._key_info(), scopes=list(scopes), subject=subject)
+        info = self._key_info()
+        credentials = _credentials_class().from_service_account_info(info, scopes=list(scopes), subject=subject)
         try:
             credentials.refresh(google_auth_httplib2.Request(self._http()))
         except RefreshError as exc:
             data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
             return str(data.get("error") or "refused")
-        except (TransportError, *TRANSPORT_ERRORS) as exc:
-            raise from_transport_error(exc, "reaching the token endpoint") from None
+        except (TransportError, HttpLib2Error, *TRANSPORT_ERRORS) as exc:
+            raise from_transport_error(exc, f"reaching the token endpoint {info.get('token_uri')}") from None
         return ""
 
     def missing_scopes(self, subject: str, scopes: Sequence[str]) -> list[str]:

@@ -16,7 +16,7 @@ from connectors.google_workspace import scopes
 from connectors.google_workspace.clients import GoogleClients
 from connectors.google_workspace.errors import missing_scopes_error
 from connectors.google_workspace.gateway import Gateway
-from connectors.google_workspace.kinds import KINDS
+from connectors.google_workspace.kinds import KINDS, Kind
 from connectors.google_workspace.planner import Planner, Settings
 from offboard.pacing import RateLimit
 from offboard.spi import (
@@ -31,6 +31,7 @@ from offboard.spi import (
     ConnectorError,
     FatalError,
     Member,
+    NotFoundError,
     Outcome,
 )
 
@@ -97,14 +98,14 @@ class GoogleWorkspaceConnector(Connector):
 
     def apply(self, action: Action) -> Outcome:
         kind = self._kind(action)
-        done, detail = kind.observe(self.gateway, action.params)
+        done, detail = self._observe(action)
         if done:
             return Outcome.ok(detail or "already done")
         changed, detail = kind.act(self.gateway, action.params, self.context.pace)
         return Outcome.changed(detail) if changed else Outcome.ok(detail)
 
     def check(self, action: Action) -> bool | None:
-        return self._kind(action).observe(self.gateway, action.params)[0]
+        return self._observe(action)[0]
 
     def inventory(self) -> Iterator[Account]:
         """Every user, one users.list call per page of 500."""
@@ -127,7 +128,16 @@ class GoogleWorkspaceConnector(Connector):
 
     # -- helpers
 
-    def _kind(self, action: Action) -> Any:
+    def _observe(self, action: Action) -> tuple[bool | None, str]:
+        """The kind's re-check; an account deleted since the plan has no access left to end."""
+        try:
+            return self._kind(action).observe(self.gateway, action.params)
+        except NotFoundError:
+            if self.gateway.user(action.params["user"]) is not None:
+                raise
+            return True, f"the account {action.params['user']} no longer exists"
+
+    def _kind(self, action: Action) -> Kind:
         if action.kind not in KINDS:
             raise FatalError(f"unknown Google action kind {action.kind!r} (a plan from another version?)")
         return KINDS[action.kind]

@@ -68,6 +68,10 @@ class GoogleEmulator(Emulator):
         with self.lock:
             return self.workspace.seed_member(email, **kwargs)
 
+    def delete_user(self, email: str) -> None:
+        with self.lock:
+            self.workspace.delete_user(email)
+
     def user(self, email: str) -> dict[str, Any]:
         """The user as users.get answers, for assertions."""
         with self.lock:
@@ -173,6 +177,8 @@ def seeded_emulator(domain: str, members: Sequence[Member] = (), faults: Faults 
         ws.seed_member(email, groups=3 + i % 3, tokens=1 + i % 3, asps=1, delegates=1,
                        forwarding=(member.personal_email or f"{email.split('@')[0]}@gmail.com") if i % 2 == 0 else "",
                        devices=0 if former else 1, backup_codes=0 if former else 10, suspended=former)
+        if i % 3 == 1:
+            ws.set_pop(email)
         ws.assign_license(email, LICENSE_PRODUCT, LICENSE_SKU)
         if i == 0:
             ws.assign_role(email, groups_admin.id)

@@ -307,6 +307,17 @@ class Workspace:
             self.add_device(email, *(("Pixel 8", "ANDROID", "Android 15"), ("iPhone 15", "IOS_SYNC", "iOS 18"))[i % 2])
         return user
 
+    def delete_user(self, email: str) -> None:
+        """As Google deletes a user: with their memberships, role assignments, devices and licences."""
+        user = self._user(email)
+        key = user.primary_email.lower()
+        del self.users[key]
+        for group in self.groups.values():
+            group.members.pop(key, None)
+        self.role_assignments = {k: a for k, a in self.role_assignments.items() if a.user_id != user.id}
+        self.devices = {k: d for k, d in self.devices.items() if d.email.lower() != key}
+        self.licenses = {lic for lic in self.licenses if lic[2] != key}
+
     def _user(self, email: str) -> User:
         user = self.user(email)
         if user is None:

@@ -136,9 +136,10 @@ def _disable_imap(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None]
     return True, "IMAP turned off"
 
 
-def _user_field(name: str, wanted: Any) -> Callable[[Gateway, Mapping[str, Any]], Seen]:
+def _user_field(name: str, wanted: Callable[[Mapping[str, Any]], Any]) -> Callable[[Gateway, Mapping[str, Any]], Seen]:
+    """A field of the user resource that must hold ``wanted(params)``."""
     def observe(gw: Gateway, p: Mapping[str, Any]) -> Seen:
-        target = p.get(name, wanted)
+        target = wanted(p)
         done = _user(gw, p).get(name) == target
         return (done, f"{name} is already {target}" if done else "")
     return observe
@@ -193,6 +194,7 @@ def _device_action(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], None
 
 
 def _transfer_seen(gw: Gateway, p: Mapping[str, Any]) -> Seen:
+    _user(gw, p)  # transfers are listed by user id, which outlives the user: check the user is there
     statuses = {t.get("overallTransferStatusCode") for t in gw.transfers(p["user_id"], p["new_owner_id"])}
     return ("completed" in statuses, "data already transferred" if "completed" in statuses else "")
 
@@ -232,11 +234,11 @@ KINDS: dict[str, Kind] = {
     "gmail_forwarding": Kind(_mailbox(_forwarding_seen), _disable_forwarding),
     "gmail_pop": Kind(_mailbox(_pop_seen), _disable_pop),
     "gmail_imap": Kind(_mailbox(_imap_seen), _disable_imap),
-    "suspend": Kind(_user_field("suspended", True), _suspend),
+    "suspend": Kind(_user_field("suspended", lambda p: True), _suspend),
     "group": Kind(_group_seen, _leave_group),
     "admin_role": Kind(_role_seen, _remove_role),
-    "gal": Kind(_user_field("includeInGlobalAddressList", False), _hide_from_gal),
-    "org_unit": Kind(_user_field("orgUnitPath", "/"), _move_org_unit),
+    "gal": Kind(_user_field("includeInGlobalAddressList", lambda p: False), _hide_from_gal),
+    "org_unit": Kind(_user_field("orgUnitPath", lambda p: p["orgUnitPath"]), _move_org_unit),
     "device": Kind(_device_seen, _device_action),
     "transfer": Kind(_transfer_seen, _transfer),
     "license": Kind(_license_seen, _remove_license),

@@ -123,6 +123,14 @@ def test_before_state_is_kept_for_reinstatement(connector: GoogleWorkspaceConnec
     assert not any("verificationCode" in str(a.to_dict()) for a in actions.values())
 
 
+def test_pop_is_turned_off_where_it_is_on(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    pop = next(a for a in connector.discover(connector.resolve(BEN)) if a.kind == "gmail_pop")
+    assert pop.before == {"accessWindow": "allMail", "disposition": "leaveInInbox"} and pop.reversible
+    assert connector.apply(pop).state is State.CHANGED
+    assert emulator.workspace.user(BEN.email).gmail.pop["accessWindow"] == "disabled"
+    assert connector.check(pop) is True
+
+
 def test_a_member_with_no_account_resolves_to_none(connector: GoogleWorkspaceConnector) -> None:
     assert connector.resolve(Member("m-9", "Nobody", f"nobody@{DOMAIN}")) is None
     assert connector.resolve(Member("m-2", "Ben", "ben@elsewhere.example", identities={"google": BEN.email}))

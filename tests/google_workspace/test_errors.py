@@ -88,13 +88,21 @@ def test_a_404_for_a_member_or_token_already_gone_is_ok(emulator: GoogleEmulator
     assert [r.status for r in emulator.writes()] == [404, 404]
 
 
-def test_a_user_gone_since_the_plan_is_not_found(emulator: GoogleEmulator,
-                                                 connector: GoogleWorkspaceConnector) -> None:
-    suspend = _first(connector, "suspend")
-    with emulator.lock:
-        del emulator.workspace.users[ANN.email]
-    with pytest.raises(NotFoundError, match="no longer exists"):
-        connector.apply(suspend)
+def test_an_account_deleted_since_the_plan_has_nothing_left_to_end(
+        emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    actions = connector.discover(connector.resolve(ANN))
+    emulator.delete_user(ANN.email)
+    for action in actions:
+        assert connector.apply(action).state is State.OK, action.id
+        assert connector.check(action) is True
+    assert emulator.writes() == []
+
+
+def test_the_token_endpoint_unreachable_is_a_sentence_for_doctor(
+        emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    emulator.stop()
+    (problem,) = connector.test_connection()
+    assert problem.startswith(f"reaching the token endpoint {emulator_url(problem)}/token: connection problem")
 
 
 def test_a_missing_scope_is_named_with_where_to_grant_it(
@@ -164,3 +172,7 @@ def test_classification(status: int, reason: str, kind: type) -> None:
 def test_retry_after_comes_from_the_header() -> None:
     error = from_http_error(_http_error(429, "rateLimitExceeded", {"retry-after": "12"}), "x")
     assert isinstance(error, RetriableError) and error.retry_after == 12.0
+
+
+def emulator_url(problem: str) -> str:
+    return problem.split("reaching the token endpoint ")[1].split("/token")[0]
