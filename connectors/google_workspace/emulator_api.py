@@ -273,7 +273,7 @@ class WorkspaceApi:
         now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         transfer = Transfer(self.ws.new_id(), old.id, new.id, apps, now, self.ws.transfer_polls)
         self.ws.transfers[transfer.id] = transfer
-        return Response(200, transfer.to_api())
+        return Response(200, transfer.to_api(just_started=True))
 
     def transfers_get(self, params: dict[str, str], request: Request, grant: Grant) -> Response:
         transfer = self.ws.transfers.get(params["dataTransferId"])

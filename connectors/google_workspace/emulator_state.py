@@ -148,10 +148,10 @@ class Transfer:
     new_owner: str
     applications: list[dict[str, Any]]
     request_time: str
-    polls_left: int  # answers still "inProgress" before the transfer completes
+    polls_left: int  # transfers.get answers still "inProgress" before the transfer completes
 
-    def to_api(self) -> dict[str, Any]:
-        status = "inProgress" if self.polls_left > 0 else "completed"
+    def to_api(self, just_started: bool = False) -> dict[str, Any]:
+        status = "inProgress" if just_started or self.polls_left > 0 else "completed"
         return {"kind": "admin#datatransfer#DataTransfer", "id": self.id, "oldOwnerUserId": self.old_owner,
                 "newOwnerUserId": self.new_owner, "overallTransferStatusCode": status,
                 "requestTime": self.request_time, "etag": _etag(self.id + status),
