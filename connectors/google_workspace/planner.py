@@ -115,8 +115,8 @@ class Planner:
 
     def _clean(self, email: str, user: Mapping[str, Any], action: MakeAction) -> list[Action]:
         actions: list[Action] = []
-        for group in self.gw.groups(email):
-            member = self.gw.membership(group["email"], email)
+        groups = self.gw.groups(email)
+        for group, member in zip(groups, self.gw.memberships([g["email"] for g in groups], email), strict=True):
             if member is None:  # left between the two reads
                 continue
             before = {"group": group["email"], "name": group.get("name"), "role": member.get("role"),
