@@ -76,17 +76,20 @@ class GoogleClients:
     def client_id(self) -> str:
         return str(self._key_info().get("client_id", "?"))
 
+    def _new_credentials(self, subject: str, scopes: Sequence[str]) -> Any:
+        try:
+            return _credentials_class().from_service_account_info(self._key_info(), scopes=list(scopes),
+                                                                  subject=subject)
+        except ValueError as exc:  # a damaged private key; its text is not quoted
+            raise AuthError(f"service account key file {self.key_file} is not usable: "
+                            f"{type(exc).__name__}") from None
+
     def credentials(self, subject: str, scopes: Sequence[str]) -> Any:
+        """Shared by all threads: one token grant per subject and scope set, refreshed when it expires."""
         key = (subject.lower(), tuple(scopes))
         with self._lock:
             if key not in self._credentials:
-                info = self._key_info()
-                try:
-                    self._credentials[key] = _credentials_class().from_service_account_info(
-                        info, scopes=list(scopes), subject=subject)
-                except ValueError as exc:
-                    raise AuthError(f"service account key file {self.key_file} is not usable: "
-                                    f"{type(exc).__name__}") from None
+                self._credentials[key] = self._new_credentials(subject, scopes)
             return self._credentials[key]
 
     # -- services
@@ -152,18 +155,22 @@ class GoogleClients:
     def grant(self, subject: str, scopes: Sequence[str]) -> str:
         """Ask for a token for exactly these scopes: '' when granted, else Google's error code."""
         import google_auth_httplib2
+        import httplib2
         from google.auth.exceptions import RefreshError, TransportError
         from httplib2 import HttpLib2Error
 
-        info = self._key_info()
-        credentials = _credentials_class().from_service_account_info(info, scopes=list(scopes), subject=subject)
+        credentials = self._new_credentials(subject, scopes)
+        http = httplib2.Http(timeout=HTTP_TIMEOUT)
         try:
-            credentials.refresh(google_auth_httplib2.Request(self._http()))
+            credentials.refresh(google_auth_httplib2.Request(http))
         except RefreshError as exc:
             data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
             return str(data.get("error") or "refused")
         except (TransportError, HttpLib2Error, *TRANSPORT_ERRORS) as exc:
-            raise from_transport_error(exc, f"reaching the token endpoint {info.get('token_uri')}") from None
+            token_uri = self._key_info().get("token_uri")
+            raise from_transport_error(exc, f"reaching the token endpoint {token_uri}") from None
+        finally:
+            http.close()
         return ""
 
     def missing_scopes(self, subject: str, scopes: Sequence[str]) -> list[str]:

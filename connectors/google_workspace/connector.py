@@ -124,7 +124,7 @@ class GoogleWorkspaceConnector(Connector):
             return [str(exc)]
 
     def close(self) -> None:
-        self.clients.close()
+        self.gateway.close()
 
     # -- helpers
 

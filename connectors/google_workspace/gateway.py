@@ -26,6 +26,12 @@ class Gateway:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
+        # Threads start on first use and stay, with the clients they hold, until close().
+        self._readers = ThreadPoolExecutor(READ_FANOUT, thread_name_prefix="google-read")
+
+    def close(self) -> None:
+        self._readers.shutdown(wait=True)
+        self.clients.close()
 
     # -- plumbing
 
@@ -121,8 +127,7 @@ class Gateway:
         60 round trips in a row for the plan. Reads only; each thread has its own client."""
         if len(groups) <= 1:
             return [self.membership(g, email) for g in groups]
-        with ThreadPoolExecutor(min(READ_FANOUT, len(groups)), thread_name_prefix="google-read") as pool:
-            return list(pool.map(lambda g: self.membership(g, email), groups))
+        return list(self._readers.map(lambda g: self.membership(g, email), groups))
 
     def remove_member(self, group: str, email: str) -> bool:
         return self._or_none(lambda: self.admin_call("directory", lambda s: s.members().delete(
