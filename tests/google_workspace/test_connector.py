@@ -158,3 +158,9 @@ def test_sandbox_is_ready_for_a_connector(tmp_path: Path) -> None:
         connector.close()
     finally:
         sandbox.stop()
+
+
+def test_the_readme_lists_exactly_the_scopes_the_connector_asks_for() -> None:
+    readme = (Path(__file__).parents[2] / "connectors" / "google_workspace" / "README.md").read_text()
+    line = next(ln.strip() for ln in readme.splitlines() if ln.strip().startswith("https://www.googleapis.com/auth/"))
+    assert line.split(",") == list(GoogleWorkspaceConnector.permissions)

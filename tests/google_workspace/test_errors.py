@@ -83,7 +83,7 @@ def test_a_404_for_a_member_or_token_already_gone_is_ok(emulator: GoogleEmulator
     # and when the re-check still saw them, the delete's 404 is ok too
     connector.gateway.membership = lambda group, email: {"role": "MEMBER"}  # type: ignore[method-assign]
     connector.gateway.tokens = lambda email: [{"clientId": token.params["client_id"]}]  # type: ignore[method-assign]
-    assert connector.apply(group) .state is State.OK
+    assert connector.apply(group).state is State.OK
     assert connector.apply(token).state is State.OK
     assert [r.status for r in emulator.writes()] == [404, 404]
 
