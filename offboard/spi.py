@@ -104,14 +104,29 @@ class Member:
         return self.identities.get(system) or self.email
 
 
+ACTIVE = "active"  # the attribute saying whether an account can still be used (see ``Account.active``)
+
+
 @dataclass(frozen=True)
 class Account:
-    """One account in one system, as the connector sees it."""
+    """One account in one system, as the connector sees it.
+
+    ``attributes`` holds JSON-able facts. One key is shared by every connector, so that an
+    audit need not know any system's flags: ``attributes["active"]`` (``ACTIVE``) is ``True``
+    when the account can still sign in or be used (Google: neither suspended nor archived;
+    Slack: not deactivated) and ``False`` when it cannot. ``inventory()`` should set it on
+    every account; an account without it is taken as active, so that access is never missed.
+    """
 
     system: str
-    id: str  # the system's stable id (user id, email...)
+    id: str  # the system's stable id (user id, email...); ``discover`` accepts it as ``resolve`` gives it
     label: str  # what a person recognises: email, @handle
     attributes: Mapping[str, Any] = field(default_factory=dict)  # JSON-able facts
+
+    @property
+    def active(self) -> bool:
+        """``attributes["active"]``; ``True`` when the connector does not say."""
+        return bool(self.attributes.get(ACTIVE, True))
 
     def to_dict(self) -> dict[str, Any]:
         return {"system": self.system, "id": self.id, "label": self.label, "attributes": dict(self.attributes)}
@@ -297,6 +312,13 @@ class Connector(ABC):
     def inventory(self) -> Iterator[Account]:
         """Every account in the system, streamed page by page (for audits)."""
         raise NotImplementedError(f"{self.name} has no inventory")
+
+    def notify(self, target: str, text: str) -> None:
+        """Post ``text`` to ``target`` (a channel...) for people to read; ``Capability.NOTIFY``.
+
+        Used by ``offboard audit --notify``. One attempt: the engine owns retries.
+        """
+        raise NotImplementedError(f"{self.name} cannot post notifications")
 
     def test_connection(self) -> list[str]:
         """Problems with credentials or permissions, as sentences; empty when all is well."""

@@ -171,6 +171,7 @@ def _account(user: Mapping[str, Any]) -> Account:
     return Account("google", user["primaryEmail"], user["primaryEmail"], {
         "user_id": user["id"],
         "name": (user.get("name") or {}).get("fullName", ""),
+        "active": not (user.get("suspended") or user.get("archived")),  # offboard.spi.ACTIVE: can sign in
         "suspended": bool(user.get("suspended")),
         "archived": bool(user.get("archived")),
         "is_admin": bool(user.get("isAdmin")),

@@ -32,13 +32,14 @@ from offboard.spi import (
 SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
 SCIM_SCOPE = "admin"
 GRID_SCOPE = "admin.users:write"
+NOTIFY_SCOPE = "chat:write"
 
 
 class SlackConnector(Connector):
     name = "slack"
     title = "Slack"
     version = "0.1.0"
-    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY})
+    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY, Capability.NOTIFY})
     config_fields = (
         ConfigField("token_env", "environment variable holding an admin's user token (xoxp-...)",
                     default="SLACK_ADMIN_TOKEN", secret=True),
@@ -49,7 +50,8 @@ class SlackConnector(Connector):
         ConfigField("scim_base_url", "SCIM root, e.g. https://api.slack.com/scim/v2/ (default: slack-sdk's, v1)",
                     default=""),
     )
-    permissions = (*SCOPES, f"{SCIM_SCOPE} (with scim = true)", f"{GRID_SCOPE} (Enterprise Grid)")
+    permissions = (*SCOPES, f"{SCIM_SCOPE} (with scim = true)", f"{GRID_SCOPE} (Enterprise Grid)",
+                   f"{NOTIFY_SCOPE} (for offboard audit --notify)")
     max_concurrency = 8
     rate_limits = RATE_LIMITS
 
@@ -209,6 +211,10 @@ class SlackConnector(Connector):
     def inventory(self) -> Iterator[Account]:
         for page in self.api.pages("users.list", "members"):
             yield from (observe.account(found) for found in page)
+
+    def notify(self, target: str, text: str) -> None:
+        """Post ``text`` to a channel (``#name`` or its id) as the admin, with chat.postMessage."""
+        self.api.call("chat.postMessage", channel=target, text=text)
 
     def test_connection(self) -> list[str]:
         from connectors.slack.doctor import problems

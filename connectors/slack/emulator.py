@@ -29,9 +29,9 @@ PLANS = ("free", "pro", "business+", "enterprise")
 SCIM_PLANS = frozenset({"business+", "enterprise"})
 
 WRITE_METHODS = frozenset({"conversations.kick", "usergroups.users.update", "usergroups.disable",
-                           "admin.users.session.reset"})
+                           "admin.users.session.reset", "chat.postMessage"})
 ALL_SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "channels:write", "groups:write",
-              "usergroups:read", "usergroups:write", "admin", "admin.users:write")
+              "usergroups:read", "usergroups:write", "admin", "admin.users:write", "chat:write")
 SCIM_PATH = re.compile(r"^/scim/v([12])/(.*)$")
 
 
@@ -58,6 +58,7 @@ class SlackEmulator(Emulator):
         self.enforce_rate_limits = enforce_rate_limits
         self.tokens: dict[str, tuple[str, frozenset[str]]] = {}  # token -> (user id, scopes)
         self.session_resets: list[str] = []
+        self.messages: list[dict[str, str]] = []  # chat.postMessage: {"channel": id, "user": id, "text": ...}
         self.admin_id = self.workspace.add_user("admin", admin_email or f"admin@{domain}.slack.test", "Workspace Admin",
                                                 owner=True, primary_owner=True)
         self.admin_token = self.issue_token()
@@ -76,6 +77,7 @@ class SlackEmulator(Emulator):
             "usergroups.users.update": self._usergroups_users_update,
             "usergroups.disable": self._usergroups_disable,
             "admin.users.session.reset": self._admin_users_session_reset,
+            "chat.postMessage": self._chat_post_message,
         }
 
     # ------------------------------------------------------------ controls
@@ -298,6 +300,23 @@ class SlackEmulator(Emulator):
         self.session_resets.append(user["id"])
         return {}
 
+    def _chat_post_message(self, args: dict[str, str], caller: str) -> dict[str, Any]:
+        """Posting as the token's user: the channel by id or ``#name``, and the caller must be in it."""
+        wanted = args.get("channel", "")
+        channel = self.workspace.channels.get(wanted) or next(
+            (c for c in self.workspace.channels.values() if c.name == wanted.removeprefix("#")), None)
+        if channel is None or not self.workspace.visible(channel, caller):
+            raise Refusal("channel_not_found")
+        if channel.is_archived:
+            raise Refusal("is_archived")
+        if caller not in channel.members:
+            raise Refusal("not_in_channel")
+        if not args.get("text"):
+            raise Refusal("no_text")
+        ts = f"{time.time():.6f}"
+        self.messages.append({"channel": channel.id, "user": caller, "text": args["text"], "ts": ts})
+        return {"channel": channel.id, "ts": ts, "message": {"type": "message", "user": caller, "text": args["text"], "ts": ts}}
+
     # -- SCIM
 
     def _scim(self, version: int, rest: str, request: Request) -> Response:
@@ -393,6 +412,7 @@ def _scopes_needed(method: str, args: Mapping[str, str], private: bool) -> list[
         "usergroups.users.update": ["usergroups:write"],
         "usergroups.disable": ["usergroups:write"],
         "admin.users.session.reset": ["admin.users:write"],
+        "chat.postMessage": ["chat:write"],
     }.get(method, [])
 
 

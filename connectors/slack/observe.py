@@ -48,6 +48,7 @@ def account(found: dict[str, Any]) -> Account:
     profile = found.get("profile") or {}
     email = profile.get("email") or ""
     attributes = {
+        "active": not found.get("deleted"),  # offboard.spi.ACTIVE: a deactivated account cannot sign in
         "deleted": bool(found.get("deleted")),
         "is_bot": bool(found.get("is_bot")),
         "is_restricted": bool(found.get("is_restricted")),

@@ -304,7 +304,7 @@ def test_inventory_streams_users_list_one_call_per_page(emulator: SlackEmulator)
     by_id = {a.id: a for a in accounts}
     assert by_id[bot].attributes["is_bot"] is True and by_id[bot].label == "@bot"
     assert by_id[emulator.admin_id].attributes["is_admin"] is True
-    assert set(first.attributes) == {"deleted", "is_bot", "is_restricted", "is_admin", "email", "real_name"}
+    assert set(first.attributes) == {"active", "deleted", "is_bot", "is_restricted", "is_admin", "email", "real_name"}
 
 
 def test_doctor_is_quiet_when_all_is_well(make_emulator: Make) -> None:
