@@ -20,6 +20,7 @@ from connectors.google_workspace.kinds import KINDS, Kind
 from connectors.google_workspace.planner import Planner, Settings
 from offboard.pacing import RateLimit
 from offboard.spi import (
+    ACTIVE,
     Account,
     Action,
     AuthError,
@@ -171,7 +172,7 @@ def _account(user: Mapping[str, Any]) -> Account:
     return Account("google", user["primaryEmail"], user["primaryEmail"], {
         "user_id": user["id"],
         "name": (user.get("name") or {}).get("fullName", ""),
-        "active": not (user.get("suspended") or user.get("archived")),  # offboard.spi.ACTIVE: can sign in
+        ACTIVE: not (user.get("suspended") or user.get("archived")),  # can still sign in
         "suspended": bool(user.get("suspended")),
         "archived": bool(user.get("archived")),
         "is_admin": bool(user.get("isAdmin")),

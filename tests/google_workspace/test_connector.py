@@ -58,7 +58,8 @@ def test_inventory_streams_one_call_per_page_of_500(emulator: GoogleEmulator,
     by_id = {a.id: a for a in [first, *rest]}
     assert len(by_id) == len(emulator.workspace.users)
     assert by_id[f"admin@{DOMAIN}"].attributes["is_admin"] is True
-    assert by_id[FORMER.email].attributes["suspended"] is True
+    assert by_id[FORMER.email].attributes["suspended"] is True and not by_id[FORMER.email].active
+    assert by_id[ANN.email].active
     assert by_id["member0001@example.org"].attributes["last_login"] is None
     assert set(by_id[ANN.email].attributes) >= {"suspended", "archived", "is_admin", "last_login", "user_id"}
 
