@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import socket
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,22 +39,6 @@ class GoogleEmulator(Emulator):
         self.workspace = Workspace(domain, transfer_polls)
         self.authority = TokenAuthority(domain, granted_scopes)
         self._handlers = WorkspaceApi(self.workspace).handlers()
-
-    def start(self) -> GoogleEmulator:
-        super().start()
-        # The base handler writes the headers and the body in two sends; with Nagle on, the body
-        # waits for the client's delayed ACK (~40 ms a request on Linux). Answer without delay.
-        # (Belongs in offboard.emulation; reported to its owner.)
-        assert self._server is not None
-        base = self._server.RequestHandlerClass
-
-        class NoDelayHandler(base):  # type: ignore[valid-type,misc]
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        self._server.RequestHandlerClass = NoDelayHandler
-        return self
 
     # -- controls for tests and the sandbox
 
