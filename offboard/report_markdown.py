@@ -37,6 +37,8 @@ def _bullets(lines: list[str], empty: str) -> list[str]:
 
 def _status_line(document: Mapping[str, Any]) -> str:
     status = str(document.get("status") or "unknown")
+    if document.get("kind") == "audit":
+        return _audit_status(document, status)
     if status == "complete":
         return "Complete: every step is done."
     states = [a.get("state") for _, a in _actions(document)]
@@ -158,6 +160,35 @@ def _findings(document: Mapping[str, Any]) -> list[str]:
     return ["", "## Findings", "", "| Situation | System | Account | Member | Detail |", "|---|---|---|---|---|", *rows]
 
 
+def _audit_status(document: Mapping[str, Any], status: str) -> str:
+    situations = (document.get("summary") or {}).get("situations") or {}
+    counts = ", ".join(f"{n} {_text(s)}" for s, n in situations.items())
+    found = len(document.get("findings") or [])
+    if status == "failed":
+        return f"Incomplete: not every system could be read; {found} finding(s) in the rest."
+    return f"{found} finding(s): {counts}." if found else "Clean: no findings."
+
+
+def _audit_systems(document: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for s in document.get("systems") or []:
+        line = f"- {_text(s.get('title') or s.get('name'))}: "
+        line += _text(s["note"]) if s.get("note") else (
+            f"{s.get('accounts', 0)} accounts, {s.get('active', 0)} active, {s.get('linked', 0)} linked to active members")
+        lines += [line] + [f"  - could not be read: {_text(e)}" for e in s.get("errors") or []]
+    return ["", "## Systems", "", *lines] if lines else []
+
+
+def _audit_exceptions(document: Mapping[str, Any]) -> list[str]:
+    rows = [
+        "| " + " | ".join(_text(e.get(k)) for k in ("system", "account", "kind", "reason")) + " |"
+        for e in document.get("exceptions") or []
+    ]
+    if not rows:
+        return []
+    return ["", "## Exceptions", "", "| System | Account | Kind | Reason |", "|---|---|---|---|", *rows]
+
+
 def _chain(document: Mapping[str, Any]) -> list[str]:
     prev = document.get("prev_sha256")
     return ["", "---", "", f"Previous report sha256: {prev or 'none (first report)'}. Check with `offboard verify`."]
@@ -165,5 +196,8 @@ def _chain(document: Mapping[str, Any]) -> list[str]:
 
 def render(document: Mapping[str, Any]) -> str:
     """The whole rendering; unknown keys are ignored, missing ones render as blanks."""
+    if document.get("kind") == "audit":
+        parts = _header(document) + _audit_systems(document) + _findings(document) + _audit_exceptions(document)
+        return "\n".join(parts + _chain(document)) + "\n"
     parts = _header(document) + _summary(document) + _systems(document) + _confirmations(document)
     return "\n".join(parts + _findings(document) + _chain(document)) + "\n"

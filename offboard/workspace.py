@@ -69,6 +69,10 @@ class Workspace:
         """One connector per configured system of the playbook; unconfigured ones are left out."""
         return self._connectors((step.system, step.connector) for step in playbook.steps)
 
+    def configured_connectors(self) -> dict[str, Connector]:
+        """Every connector with a ``[connectors.NAME]`` table, keyed by its name (what an audit reads)."""
+        return self._connectors((name, name) for name in sorted(self.config.connectors))
+
     def connectors_for_plan(self, plan: Plan) -> dict[str, Connector]:
         """The connectors a recorded run needs, to resume it or re-check its manual steps."""
         return self._connectors((s.system, s.connector) for s in plan.systems)

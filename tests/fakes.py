@@ -108,6 +108,11 @@ class FakeConnector(Connector):
                                       "member", None, account, params={"item": item}))
         return actions
 
+    def inventory(self) -> Iterator[Account]:
+        """Every user; an account is active while it holds the "active" item (until suspended)."""
+        for email, user in sorted(self.system.load()["users"].items()):
+            yield Account(self.name, email, email, {"active": "active" in user["access"]})
+
     def _item(self, action: Action) -> str:
         return {"fake:session": "session", "fake:suspend": "active"}.get(action.id, action.params.get("item", ""))
 

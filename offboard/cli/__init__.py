@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import typer
 
-from offboard.cli import demo_command, info_commands, ledger_commands, run_commands  # noqa: F401  (they register commands)
+from offboard.cli import audit_command, demo_command, info_commands, ledger_commands, run_commands  # noqa: F401  (they register commands)
 from offboard.cli.app import app
 from offboard.errors import OffboardError
 
