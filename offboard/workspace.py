@@ -21,7 +21,7 @@ from offboard.playbook import Playbook, find_playbook, load_playbook
 from offboard.retry import RetryPolicy
 from offboard.roster import Roster, load_roster
 from offboard.signing import Signer
-from offboard.spi import ConfigError, Connector, ConnectorContext, Member
+from offboard.spi import ConfigError, Connector, ConnectorContext, Member, validate_config
 
 
 @dataclass
@@ -78,19 +78,24 @@ class Workspace:
         return self._connectors((s.system, s.connector) for s in plan.systems)
 
     def _connectors(self, systems: Iterable[tuple[str, str]]) -> dict[str, Connector]:
-        built: dict[str, Connector] = {}
+        """Build the systems' connectors, after checking every configured table, used here or not."""
         problems: list[str] = []
-        for system, name in systems:
-            table = self.config.connectors.get(name)
-            if table is None and name != "manual":
-                continue
+        classes: dict[str, type[Connector]] = {}
+        for name, table in self.config.connectors.items():
             try:
-                cls = registry.load(name)
-                built[system] = cls(table or {}, self.context(cls))
+                classes[name] = registry.load(name)
+                validate_config(classes[name], table)
             except (ConfigError, ConfigurationError) as exc:
-                problems.append(str(exc))
+                problems.append(str(exc) if str(exc).startswith("[") else f"[connectors.{name}]: {exc}")
         if problems:
             raise ConfigurationError(f"{self.config.path.name}: " + "; ".join(problems))
+        built: dict[str, Connector] = {}
+        for system, name in systems:
+            if name in classes:
+                built[system] = classes[name](self.config.connectors[name], self.context(classes[name]))
+            elif name == "manual":  # needs no table: a person does the work
+                manual = registry.load("manual")
+                built[system] = manual({}, self.context(manual))
         return built
 
     def close(self) -> None:

@@ -95,3 +95,14 @@ def test_unknown_option_is_a_usage_error(org, cli):
 def test_debug_shows_the_traceback(org, cli):
     with pytest.raises(Exception, match="no member 'zzzz'"):
         cli("--debug", "expel", "zzzz", "--playbook", "test", "--dry-run")
+
+
+def test_every_connector_table_is_checked_even_when_the_playbook_does_not_use_it(org, cli):
+    org.write("offboard.toml", "[org]\nname='E'\ndomain='example.org'\n[roster]\npath='roster.csv'\n"
+              "[connectors.fake]\nstate_file = 'fake.json'\n[connectors.slak]\ntoken_env = 'X'\n"
+              "[connectors.slack]\ntoken = 'xoxp-secret'\n")
+    code, _, err = expel(cli)
+    assert code == 1
+    assert err == ("Error: offboard.toml: [connectors.slak]: no connector named 'slak' is installed (installed: fake, google, "
+                   "manual, slack); [connectors.slack]: unknown key 'token' (known: base_url, scim, scim_base_url, token_env)\n")
+    assert "xoxp-secret" not in err
