@@ -123,7 +123,7 @@ def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
             out.print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4], markup=False)
     if result.exceptions:
         out.print()
-        out.print("Exceptions (declared in [[audit.exceptions]], not findings):")
+        out.print("Exceptions (declared in [[audit.exceptions]], not findings):", markup=False)
         for hit in result.exceptions:
             out.print(f"  {hit.rule.system} {hit.label}: {hit.rule.kind}, {hit.rule.reason}", markup=False)
     out.print()
@@ -135,7 +135,7 @@ def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
             if result.revoked_but_active() else ""
         out.print(f"Findings: {counts}.{hint}", markup=False)
     else:
-        out.print("Clean: every active account belongs to an active member or is a declared exception.")
+        out.print("Clean: every active account belongs to an active member or is a declared exception.", markup=False)
     out.print(f"Report: {files.json_path}", markup=False)
 
 
