@@ -104,10 +104,15 @@ def finish(ws: Workspace, run_id: str) -> RunSummary:
     return summarize(ws, run_id)
 
 
-def unfinished_run(ws: Workspace, member_id: str) -> RunRow | None:
-    """The member's latest run if it was interrupted (actions never reached an outcome)."""
-    for run in ws.journal.runs(member_id, limit=1):
-        if any(r.state in (PENDING, INTENT) for r in ws.journal.actions(run.id)):
+def is_interrupted(ws: Workspace, run_id: str) -> bool:
+    """Some of the run's actions never reached an outcome."""
+    return any(r.state in (PENDING, INTENT) for r in ws.journal.actions(run_id))
+
+
+def unfinished_run(ws: Workspace, member_id: str | None = None) -> RunRow | None:
+    """The latest interrupted run (of the member, when given)."""
+    for run in ws.journal.runs(member_id, limit=1 if member_id else 50):
+        if is_interrupted(ws, run.id):
             return run
     return None
 

@@ -128,8 +128,15 @@ def resume(
 ) -> int:
     """Finish an interrupted run from the journal, re-checking what was in flight."""
     ws = Workspace.open(config)
-    run = runs.find_run(ws, run_id)
+    run = runs.find_run(ws, run_id) if run_id else runs.unfinished_run(ws)
+    if run is None:
+        console.print("Nothing to resume: no run was interrupted. See the runs with: offboard status")
+        return 0
     with hold(ws.config.state_dir, f"member-{run.member_id}", f"a run for {run.member_id}"):
+        if not runs.is_interrupted(ws, run.id):
+            summary = runs.summarize(ws, run.id)
+            console.print(f"Nothing to resume: run {run.id} was not interrupted (it is {summary.status}).")
+            return summary.exit_code
         connectors = ws.connectors_for_plan(Plan.from_dict(run.plan))
         return _apply(ws, run.id, connectors, as_json)
 

@@ -80,3 +80,11 @@ def test_expel_again_offers_to_resume_the_interrupted_run(org, cli):
     assert sorted(org.fake.effects) == EVERY_EFFECT
     _, out, _ = cli("status", "--json")
     assert len(json.loads(out)) == 1  # resumed, not started again
+
+
+def test_resume_with_nothing_interrupted_changes_nothing(org, cli):
+    assert cli("resume") == (0, "Nothing to resume: no run was interrupted. See the runs with: offboard status\n", "")
+    _, out, _ = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned", "--json")
+    run_id = json.loads(out)["run_id"]
+    assert cli("resume", run_id) == (3, f"Nothing to resume: run {run_id} was not interrupted (it is incomplete).\n", "")
+    assert len(list((org.root / ".offboard" / "reports").glob("*.json"))) == 1  # no new report
