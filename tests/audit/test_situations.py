@@ -71,7 +71,7 @@ def test_an_expelled_member_re_added_after_the_expulsion_is_found(emulated, cli,
     )
 
 
-def test_a_confirmed_step_and_a_reinstatement_close_the_findings(emulated, cli):
+def test_a_confirmed_manual_step_is_no_longer_a_finding(emulated, cli):
     cli("expel", "m044", "--playbook", "test", "--yes", "--unsigned")
     run_id = next(Ledger(emulated.root / ".offboard" / "reports").reports())["run_id"]
     assert cli("confirm", run_id, "remove-signer", "--by", "Alice")[0] == 0
