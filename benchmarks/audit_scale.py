@@ -1,0 +1,219 @@
+"""The audit at scale: N accounts per system, against the Google and Slack emulators over real HTTP.
+
+    .venv/bin/python benchmarks/audit_scale.py            # 10,000 accounts per system
+    .venv/bin/python benchmarks/audit_scale.py --accounts 2000
+
+The emulators run in a child process, so that the memory figures are the audit's own (the
+emulated directories of 10,000 users stay out of them). The audit library runs end to end:
+the real connectors (google-api-python-client, slack-sdk), streamed inventories, reconciliation
+against a roster, discovery of the revoked members' deactivated accounts, and an (unsigned)
+report appended to a ledger in a temporary directory.
+
+Printed: accounts, API calls (from the emulators' request logs), pages, wall time and peak
+memory. Inventory calls and pages are counted apart from discovery calls, which are made only
+for revoked members whose account is already deactivated. Nothing is asserted: these are figures.
+
+The roster: every account but the orphans belongs to a member; the first members are expelled
+with active accounts, the next expelled with deactivated accounts still in a group, then some
+former members with active accounts. The emulators do not pace; real Slack's tier-2 limit on
+users.list would (see the last line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import resource
+import tempfile
+import time
+import tracemalloc
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from offboard.audit import run_audit, stream_inventory
+from offboard.audit_config import AccountException
+from offboard.ledger import Ledger
+from offboard.pacing import Pacer
+from offboard.retry import RetryPolicy
+from offboard.spi import ConnectorContext, Member
+
+DOMAIN = "example.org"
+EXPELLED_ACTIVE, EXPELLED_DEACTIVATED, FORMER_ACTIVE, ORPHANS = 10, 10, 10, 20
+GOOGLE_PAGE_PATH = "/admin/directory/v1/users"
+SLACK_PAGE_PATH = "/api/users.list"
+
+
+def email(i: int) -> str:
+    return f"user{i:05d}@{DOMAIN}"
+
+
+def status(i: int) -> str:
+    if i < EXPELLED_ACTIVE + EXPELLED_DEACTIVATED:
+        return "expelled"
+    return "former" if i < EXPELLED_ACTIVE + EXPELLED_DEACTIVATED + FORMER_ACTIVE else "active"
+
+
+def deactivated(i: int) -> bool:
+    return EXPELLED_ACTIVE <= i < EXPELLED_ACTIVE + EXPELLED_DEACTIVATED
+
+
+# ---------------------------------------------------------------- the emulators' process
+
+
+def serve(conn: Connection, accounts: int, workdir: str) -> None:
+    from connectors.google_workspace.emulator import seeded_emulator
+    from connectors.slack.emulator import SlackEmulator
+
+    started = time.perf_counter()
+    google = seeded_emulator(DOMAIN)  # adds the admin, an archive account, an old intern and a bot
+    slack = SlackEmulator(plan="business+", domain="example", enforce_rate_limits=False,
+                          admin_email=f"slack-admin@{DOMAIN}")
+    with google.lock, slack.lock:
+        ws, sws = google.workspace, slack.workspace
+        group = sws.add_usergroup("volunteers", "Volunteers", [])
+        for i in range(accounts):
+            ws.add_user(email(i), suspended=deactivated(i))
+            uid = sws.add_user(f"user{i:05d}", email(i), f"User {i}")
+            if deactivated(i):  # expelled, deactivated, but still in a group: leftover access
+                ws.add_member(f"members@{DOMAIN}", email(i))
+                group.users.append(uid)
+                sws.deactivate(uid)
+    google.start()
+    slack.start()
+    google.write_key_file(Path(workdir) / "sa.json")
+    conn.send({"google": google.url, "slack": slack.url, "token": slack.admin_token,
+               "seeding": time.perf_counter() - started})
+    while True:
+        command = conn.recv()
+        if command == "clear":
+            google.clear_log()
+            slack.clear_log()
+            conn.send(None)
+        elif command == "counts":
+            conn.send({"google": [(r.method, r.path, r.query, b"") for r in google.log],
+                       "slack": [(r.method, r.path, {}, r.body) for r in slack.log]})
+        else:
+            google.stop()
+            slack.stop()
+            conn.send(None)
+            return
+
+
+# ---------------------------------------------------------------- the audit's process
+
+
+def connectors(urls: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    from connectors.google_workspace import GoogleWorkspaceConnector
+    from connectors.slack import SlackConnector
+
+    google = GoogleWorkspaceConnector(
+        {"service_account_file": "sa.json", "admin": f"admin@{DOMAIN}", "api_endpoint": urls["google"]},
+        ConnectorContext("Bench", DOMAIN, workdir, {}, Pacer()))
+    slack = SlackConnector({"base_url": f"{urls['slack']}/api/"},
+                           ConnectorContext("Bench", DOMAIN, workdir, {"SLACK_ADMIN_TOKEN": urls["token"]}, Pacer()))
+    return {"google": google, "slack": slack}
+
+
+def figures(log: dict[str, list[tuple[str, str, dict[str, list[str]], bytes]]]) -> dict[str, dict[str, Any]]:
+    google = log["google"]
+    slack = log["slack"]
+    google_pages = [r for r in google if r[0] == "GET" and r[1] == GOOGLE_PAGE_PATH]
+    slack_pages = [r for r in slack if r[1] == SLACK_PAGE_PATH]
+    google_size = int(google_pages[0][2]["maxResults"][0]) if google_pages else 0
+    slack_size = int(parse_qs(slack_pages[0][3].decode())["limit"][0]) if slack_pages else 0
+    tokens = [r for r in google if r[1] == "/token"]
+    return {
+        "google": {"inventory": len(google_pages), "page_size": google_size, "grants": len(tokens),
+                   "discover": len(google) - len(google_pages) - len(tokens)},
+        "slack": {"inventory": len(slack_pages), "page_size": slack_size, "grants": 0,
+                  "discover": len(slack) - len(slack_pages)},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=10_000, help="user accounts to seed in each system")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="offboard-audit-bench-"))
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    process = multiprocessing.get_context("fork").Process(target=serve, args=(child, args.accounts, str(workdir)))
+    process.start()
+    urls = parent.recv()
+    members = [Member(f"m{i:05d}", f"User {i}", email(i), "", status(i)) for i in range(args.accounts - ORPHANS)]
+    exceptions = [AccountException("google", f"{name}@{DOMAIN}", "service", "benchmark")
+                  for name in ("admin", "archive", "bot-noreply")]
+    exceptions.append(AccountException("slack", f"slack-admin@{DOMAIN}", "service", "benchmark"))
+    try:
+        # Pass 1, untraced: wall time and API calls.
+        built = connectors(urls, workdir)
+        parent.send("clear")
+        parent.recv()
+        started = time.perf_counter()
+        result = run_audit(members, Ledger(workdir / "reports").reports(), built, exceptions, RetryPolicy())
+        files = Ledger(workdir / "reports").append(result.to_document({"name": "Bench", "domain": DOMAIN}, "bench"), None)
+        wall = time.perf_counter() - started
+        parent.send("counts")
+        calls = figures(parent.recv())
+        for connector in built.values():
+            connector.close()
+
+        # Pass 2, traced: the audit's peak memory (tracemalloc slows Python down, so it is not timed).
+        built = connectors(urls, workdir)
+        tracemalloc.start()
+        run_audit(members, Ledger(workdir / "reports").reports(), built, exceptions, RetryPolicy())
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        for connector in built.values():
+            connector.close()
+        tracemalloc.start()
+        roster_copy = [Member(m.id, m.name, m.email, m.personal_email, m.status) for m in members]
+        roster_bytes, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del roster_copy
+
+        # For comparison: what holding one inventory whole (list(inventory())) would take.
+        built = connectors(urls, workdir)
+        tracemalloc.start()
+        whole = list(stream_inventory(built["google"], RetryPolicy()))
+        held_bytes, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del whole
+        built["google"].close()
+    finally:
+        parent.send("stop")
+        parent.recv()
+        process.join()
+
+    print(f"offboard audit at scale: {args.accounts:,} seeded accounts per system; emulators in another process, "
+          f"real HTTP on 127.0.0.1 (seeding took {urls['seeding']:.1f} s)")
+    print(f"roster: {len(members):,} members; ledger: {result.reports_read} reports before the audit")
+    print()
+    print(f"{'system':<8} {'accounts':>9} {'pages':>6} {'page size':>10} {'inventory calls':>16} "
+          f"{'discover calls':>15} {'token grants':>13}")
+    for system in result.systems:
+        c = calls[system.name]
+        pages = math.ceil(system.accounts / c["page_size"]) if c["page_size"] else 0
+        print(f"{system.name:<8} {system.accounts:>9,} {pages:>6} {c['page_size']:>10} {c['inventory']:>16} "
+              f"{c['discover']:>15} {c['grants']:>13}")
+    print()
+    print("discover calls: read-only discovery of "
+          + ", ".join(f"{s.discovered} deactivated accounts of revoked members in {s.name}" for s in result.systems))
+    print(f"findings: {len(result.findings):,} ({', '.join(f'{n} {s}' for s, n in result.counts().items())}); "
+          f"exceptions: {len(result.exceptions)}; status {result.status}; report {files.json_path.name}")
+    print(f"wall time: {wall:.2f} s (both systems at once, discovery and the report included)")
+    print(f"peak memory of the audit (tracemalloc, this process): {peak / 2**20:.1f} MiB, of which the roster's "
+          f"{len(members):,} members alone take {roster_bytes / 2**20:.1f} MiB")
+    print(f"for comparison, Google's inventory held whole in a list would take {held_bytes / 2**20:.1f} MiB "
+          "(the audit streams it instead)")
+    print(f"max RSS of this process (Python, both client libraries, the audit): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    slack_pages = calls["slack"]["inventory"]
+    paced = max(0, slack_pages - 20) * 3  # tier 2: 20 a minute, a burst of 20
+    print(f"real Slack paces users.list (tier 2, 20 a minute): {slack_pages} pages would add about {paced} s there")
+
+
+if __name__ == "__main__":
+    main()
