@@ -98,6 +98,22 @@ class ConnectorContract:
             json.dumps(action.to_dict())  # plans are saved as JSON
             assert Action.from_dict(action.to_dict()) == action
 
+    def test_inventory_says_which_accounts_are_active(self, harness: Harness) -> None:
+        """For audits: every account carries ``attributes["active"]``, and ``discover`` takes them as they come."""
+        connector = harness.connector
+        if Capability.INVENTORY not in type(connector).capabilities:
+            pytest.skip("the connector has no inventory")
+        before = harness.writes()
+        accounts = list(connector.inventory())
+        assert harness.writes() == before, "the inventory changed the system"
+        for account in accounts:
+            assert account.system == connector.name
+            assert isinstance(account.attributes.get("active"), bool), f"{account.id}: attributes['active'] must be a bool"
+        resolved = connector.resolve(harness.member)
+        listed = [a for a in accounts if a.id == resolved.id]
+        assert listed, "the member's account (as resolve gives it) is not in the inventory under the same id"
+        assert [a.id for a in connector.discover(listed[0])] == [a.id for a in connector.discover(resolved)]
+
     def test_apply_then_apply_again_is_ok(self, harness: Harness) -> None:
         connector = harness.connector
         actions = order_for_apply(connector.discover(connector.resolve(harness.member)))
