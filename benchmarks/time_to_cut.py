@@ -153,9 +153,9 @@ def measure(root: Path, latency: float, serial: bool) -> Measured:
             for system in ("google", "slack"):
                 one = Plan(plan.kind, plan.created, plan.org, plan.member, plan.playbook,
                            [s for s in plan.systems if s.system == system])
-                execute_run(ws, start_run(ws, one, "bench"), connectors, listener)
+                execute_run(ws, start_run(ws, one, "bench"), connectors, listener, fresh=True)
         else:
-            execute_run(ws, start_run(ws, plan, "bench"), connectors, listener)
+            execute_run(ws, start_run(ws, plan, "bench"), connectors, listener, fresh=True)
         done = time.perf_counter() - start
         cut = listener.last(Phase.CUT) or 0.0
         google_api = [r for r in org.google.log if r.path != TOKEN_PATH]

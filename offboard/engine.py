@@ -1,11 +1,26 @@
 """The engine: applies a run's actions concurrently, retried and journaled.
 
 Systems run in parallel, each with at most its connector's ``max_concurrency`` actions
-in flight. Within a system, ``cut`` actions go first, then ``clean``, then ``manual``;
-an action also waits for the actions it ``depends_on`` (ordering only: a failed
-dependency does not stop it, because suspending an account matters even when a
-sign-out before it failed). The engine never raises for one action's failure: it
-records it and carries on with the rest.
+in flight. Within a system the scheduler gives a free slot to a ready ``cut`` action
+first, then to ``clean``, then to ``manual``:
+
+- cut first: a ``clean`` action starts only when no ``cut`` action of its system is
+  ready to start, and it never takes a slot that a ``cut`` action waiting on a running
+  one will need (Google's suspension waits for every other cut action: when they are
+  done, it starts at once). With ``max_concurrency`` 1, every cut action of a system
+  has finished before its first clean action starts, as before; with more slots, clean
+  work fills the slots cut work cannot use, so it finishes sooner without delaying the cut;
+- ``manual`` last: a manual step starts when every cut and clean action of its system
+  has finished (a self-closing manual step looks at what the others did);
+- an action also waits for the actions it ``depends_on`` (ordering only: a failed
+  dependency does not stop it, because suspending an account matters even when a
+  sign-out before it failed). A connector whose clean action must follow its cut ones
+  (a licence removed only once the mailbox settings are changed) says so with ``depends_on``.
+
+A run executed right after it was planned (``fresh``) applies its pending actions with
+``Connector.apply_planned``, which may skip the re-read a resumed action needs; an action
+left in ``intent`` by a crash is always re-checked first. The engine never raises for one
+action's failure: it records it and carries on with the rest.
 """
 
 from __future__ import annotations
@@ -65,19 +80,24 @@ class Engine:
         self.listener = listener or _Quiet()
         self.stop_on_failure = stop_on_failure or {}
         self._stopped_by: str | None = None
+        self._fresh = False
 
     # -- the run
 
-    def execute(self, run_id: str) -> None:
-        """Take every action of the run that is not finished to an outcome."""
+    def execute(self, run_id: str, fresh: bool = False) -> None:
+        """Take every action of the run that is not finished to an outcome.
+
+        ``fresh``: the run's plan was observed moments ago (``offboard expel``, ``apply``),
+        so pending actions go through ``apply_planned``; a resumed run leaves it False.
+        """
+        self._fresh = fresh
         rows = self.journal.actions(run_id)
         waiting = [r for r in rows if r.state in (PENDING, INTENT)]
         finished = {r.key for r in rows if r.state in TERMINAL}
         in_run = {r.key for r in rows}
-        pools = {
-            system: ThreadPoolExecutor(max_workers=max(1, c.max_concurrency), thread_name_prefix=f"offboard-{system}")
-            for system, c in self.connectors.items()
-        }
+        slots = {system: max(1, c.max_concurrency) for system, c in self.connectors.items()}
+        pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
+                 for system, n in slots.items()}
         running: dict[Future[Result], ActionRow] = {}
         try:
             while waiting or running:
@@ -85,18 +105,20 @@ class Engine:
                     for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED.value, self._stop_reason(), 0))
                     waiting.clear()
-                ready = [r for r in waiting if self._ready(r, waiting, running.values(), finished, in_run)]
-                for row in ready:
+                started = 0
+                for row in self._next(waiting, list(running.values()), finished, in_run, slots):
                     waiting.remove(row)
                     pool = pools.get(row.system)
                     if pool is None:
                         missing = f"system {row.system} is not configured any more"
                         self._record(run_id, row, Result(State.FAILED.value, "", 0, last_error=missing))
                         finished.add(row.key)
+                        started += 1
                         continue
                     running[pool.submit(self._apply, run_id, row)] = row
+                    started += 1
                 if not running:
-                    if waiting and not ready:  # nothing can start: a dependency cycle the connector declared
+                    if waiting and not started:  # nothing can start: a dependency cycle the connector declared
                         for row in waiting:
                             self._record(run_id, row, Result(State.SKIPPED.value, "dependency cycle in the plan", 0))
                         waiting.clear()
@@ -112,12 +134,38 @@ class Engine:
             for pool in pools.values():
                 pool.shutdown(wait=True)
 
-    def _ready(self, row: ActionRow, waiting: list[ActionRow], running: object, finished: set[tuple[str, str]],
-               in_run: set[tuple[str, str]]) -> bool:
-        rank = PHASE_RANK[row.action.phase]
-        unfinished = [r for r in (*waiting, *running) if r.system == row.system and r is not row]  # type: ignore[misc]
-        if any(PHASE_RANK[r.action.phase] < rank for r in unfinished):
-            return False
+    def _next(self, waiting: list[ActionRow], running: list[ActionRow], finished: set[tuple[str, str]],
+              in_run: set[tuple[str, str]], slots: Mapping[str, int]) -> list[ActionRow]:
+        """The actions to start now, in plan order within each phase, cut first (see the module docstring)."""
+        chosen: list[ActionRow] = []
+        for system in dict.fromkeys(r.system for r in waiting):
+            mine = [r for r in waiting if r.system == system]
+            if system not in slots:  # not configured: each is recorded as failed at once
+                chosen += mine
+                continue
+            busy = [r for r in running if r.system == system]
+            free = slots[system] - len(busy)
+            if free <= 0:
+                continue
+            ready = [r for r in mine if self._deps_done(r, finished, in_run)]
+            cut = [r for r in ready if r.action.phase is Phase.CUT][:free]
+            chosen += cut
+            free -= len(cut)
+            # Slots a cut action still waiting on a running one will need when it becomes ready.
+            blocked_cut = sum(1 for r in mine if r.action.phase is Phase.CUT) - len(cut)
+            if any(r.action.phase is Phase.CUT for r in busy) or cut:
+                free -= blocked_cut
+            if free > 0:
+                clean = [r for r in ready if r.action.phase is Phase.CLEAN][:free]
+                chosen += clean
+                free -= len(clean)
+            unfinished = [*mine, *busy]
+            if free > 0 and not any(PHASE_RANK[r.action.phase] < PHASE_RANK[Phase.MANUAL] for r in unfinished):
+                chosen += [r for r in ready if r.action.phase is Phase.MANUAL][:free]
+        return chosen
+
+    @staticmethod
+    def _deps_done(row: ActionRow, finished: set[tuple[str, str]], in_run: set[tuple[str, str]]) -> bool:
         return all((row.system, dep) in finished or (row.system, dep) not in in_run for dep in row.action.depends_on)
 
     def _stop_reason(self) -> str:
@@ -135,7 +183,8 @@ class Engine:
         if resuming:
             result = self._recheck(connector, action)
         if result is None:
-            result = self._attempt(lambda: connector.apply(action))
+            planned = self._fresh and not resuming
+            result = self._attempt(lambda: connector.apply_planned(action) if planned else connector.apply(action))
         self._record(run_id, row, result)
         return result
 

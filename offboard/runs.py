@@ -78,13 +78,17 @@ def start_run(ws: Workspace, plan: Plan, operator: str) -> str:
 
 
 def execute_run(ws: Workspace, run_id: str, connectors: Mapping[str, Connector],
-                listener: Listener | None = None) -> RunSummary:
-    """Apply (or finish applying) a run, then record its status."""
+                listener: Listener | None = None, fresh: bool = False) -> RunSummary:
+    """Apply (or finish applying) a run, then record its status.
+
+    ``fresh``: the run was planned moments ago, so its actions may skip their re-read
+    (``Connector.apply_planned``); leave it False when resuming.
+    """
     run = _run(ws, run_id)
     plan = Plan.from_dict(run.plan)
     stop = {s.system: s.on_failure == "stop" for s in plan.systems}
     engine = Engine(ws.journal, connectors, ws.retry, listener, stop)
-    engine.execute(run_id)
+    engine.execute(run_id, fresh=fresh)
     engine.refresh_manual(run_id)
     return finish(ws, run_id)
 

@@ -295,6 +295,17 @@ class Connector(ABC):
 
     # -- optional
 
+    def apply_planned(self, action: Action) -> Outcome:
+        """``apply`` for an action observed moments ago by ``discover`` and never attempted.
+
+        The engine calls it instead of ``apply`` when it executes a run right after planning
+        it. A connector may skip its re-read where the write itself is idempotent and its
+        "already done" answer is recognisable (a delete that answers 404 is ``ok``), halving
+        the round trips; where a write could be refused because the state moved on, it looks
+        then. A resumed action always goes through ``check`` and ``apply``. Default: ``apply``.
+        """
+        return self.apply(action)
+
     def check(self, action: Action) -> bool | None:
         """Is the action's wanted state already in place? ``None`` when it cannot tell.
 

@@ -32,14 +32,17 @@ def _confirm_apply(member_id: str, count: int) -> None:
         raise typer.Abort()
 
 
-def _apply(ws: Workspace, run_id: str, connectors: dict[str, Connector], as_json: bool) -> int:
-    """Execute a run with a live display, issue its report, print the summary; returns the exit code."""
+def _apply(ws: Workspace, run_id: str, connectors: dict[str, Connector], as_json: bool, fresh: bool = False) -> int:
+    """Execute a run with a live display, issue its report, print the summary; returns the exit code.
+
+    ``fresh``: the run was planned (observed) just now, not resumed from the journal.
+    """
     totals = {s: 0 for s in connectors}
     for row in ws.journal.actions(run_id):
         totals[row.system] = totals.get(row.system, 0) + 1
     live = LiveProgress(console, totals) if console.is_terminal and not as_json else nullcontext()
     with live as listener:
-        runs.execute_run(ws, run_id, connectors, listener)
+        runs.execute_run(ws, run_id, connectors, listener, fresh=fresh)
     issue_report(ws, run_id)
     summary = runs.summarize(ws, run_id)
     if as_json:
@@ -91,7 +94,7 @@ def expel(
         if not yes:
             _confirm_apply(person.id, len(plan.actions))
         run_id = runs.start_run(ws, plan, operator_name(ws.environ))
-        return _apply(ws, run_id, connectors, as_json)
+        return _apply(ws, run_id, connectors, as_json, fresh=True)
 
 
 @app.command("apply")
@@ -117,7 +120,7 @@ def apply_plan(
         if not yes:
             _confirm_apply(person.id, len(saved.actions))
         run_id = runs.start_run(ws, saved, operator_name(ws.environ))
-        return _apply(ws, run_id, connectors, as_json)
+        return _apply(ws, run_id, connectors, as_json, fresh=True)
 
 
 @app.command()

@@ -43,7 +43,10 @@ def test_expel_applies_everything_once_and_waits_on_the_manual_step(org, cli):
     assert out.endswith(f"Report: {org.root}/.offboard/reports/000001-m042-expel.json\n")
 
 
-def test_cut_runs_before_clean_and_suspend_after_sign_out(org, cli):
+def test_with_one_slot_cut_runs_before_clean_and_suspend_after_sign_out(org, cli, monkeypatch):
+    from tests.fakes import FakeConnector
+
+    monkeypatch.setattr(FakeConnector, "max_concurrency", 1)
     cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned")
     effects = org.fake.effects
     assert effects.index("fake:session") < effects.index("fake:suspend")
