@@ -224,3 +224,25 @@ def test_fix_with_json_is_still_one_document(emulated, cli):
     document = json.loads(out)
     assert code == 2 and document["kind"] == "audit"
     assert [(f["member"], f["run"]["status"]) for f in document["fix"]] == [("m042", "complete")]
+
+
+def test_fix_at_a_terminal_asks_for_each_member_id_as_expel_does(org, cli, monkeypatch):
+    import sys
+
+    import typer
+
+    expel_bob_in_roster(org)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    asked: list[str] = []
+    monkeypatch.setattr(typer, "prompt", lambda question, **_: asked.append(question) or "m001")
+    code, out, err = cli("audit", "--fix", "--playbook", "test", "--unsigned")
+    assert (code, err) == (1, "Aborted: nothing was changed.\n")
+    assert asked == ["Type the member id (m042) to apply these 5 actions, or press Enter to cancel"]
+    assert "\nPlan: expel m042 Bob Example <bob@example.org>\n" in out and "\nbank" not in out
+    assert org.fake.writes == 0
+
+    monkeypatch.setattr(typer, "prompt", lambda question, **_: "m042")
+    code, out, err = cli("audit", "--fix", "--playbook", "test", "--unsigned")
+    assert (code, err) == (2, "")
+    assert sorted(org.fake.effects) == ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session", "fake:suspend"]
+    assert cli("audit", "--unsigned")[0] == 0  # Bob's account is suspended and holds nothing: clean
