@@ -56,6 +56,9 @@ def audit(
         if unknown:
             raise ConfigurationError(f"{ws.config.path.name}: [[audit.exceptions]] name system(s) {', '.join(unknown)}, "
                                      f"which have no [connectors.NAME] table (configured: {', '.join(connectors) or 'none'})")
+        if not any(Capability.INVENTORY in type(c).capabilities for c in connectors.values()):
+            raise ConfigurationError(f"{ws.config.path.name}: nothing to audit: no configured connector lists its accounts "
+                                     f"(configured: {', '.join(connectors) or 'none'}); add a [connectors.NAME] table")
         notifier = _notifier(connectors) if notify else None
         with hold(ws.config.state_dir, "audit", "an audit"):
             result = run_audit(list(ws.roster), Ledger(ws.config.reports_dir).reports(), connectors,

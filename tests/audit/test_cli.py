@@ -100,6 +100,13 @@ def test_exit_1_for_a_config_error_naming_the_key(org, cli):
     assert not (org.root / ".offboard" / "reports").exists()
 
 
+def test_exit_1_when_there_is_nothing_to_audit(org, cli):
+    org.write("offboard.toml", '[org]\nname = "Example Org"\ndomain = "example.org"\n\n[roster]\npath = "roster.csv"\n')
+    assert cli("audit", "--unsigned") == (1, "", (
+        "Error: offboard.toml: nothing to audit: no configured connector lists its accounts (configured: none); "
+        "add a [connectors.NAME] table\n"))
+
+
 # ---------------------------------------------------------------- scheduling: the lock, no prompts, signing
 
 
