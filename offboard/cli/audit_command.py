@@ -185,11 +185,11 @@ def _fix(ws: Workspace, result: AuditResult, playbook: str, dry_run: bool, yes: 
                 _confirm_apply(person.id, len(plan.actions))
             run_id = runs.start_run(ws, plan, operator_name(ws.environ))
             if as_json:
-                runs.execute_run(ws, run_id, connectors)
+                runs.execute_run(ws, run_id, connectors, fresh=True)  # planned just now, as expel does
                 issue_report(ws, run_id)
                 done.append({"member": person.id, "run": runs.summarize(ws, run_id).to_dict()})
             else:
-                _apply(ws, run_id, connectors, False)
+                _apply(ws, run_id, connectors, False, fresh=True)
                 done.append({"member": person.id, "run_id": run_id})
     if dry_run and not as_json:
         console.print("Dry run: nothing was changed.")
