@@ -6,6 +6,12 @@ refuses sign-out and backup-code invalidation for a suspended user and Gmail set
 calls stop working once the mailbox owner is suspended. For a user who is already
 suspended, those steps are left out: Google would refuse them, and the account can
 neither sign in nor receive mail. The before-state of each item is kept for reinstatement.
+
+The engine lets clean actions overlap cut ones; the licence removal, the org unit move
+and the data transfer wait for every cut action (``depends_on``): without a licence, or in
+an org unit without Gmail, the mailbox settings could no longer be changed, and files the
+member creates until the suspension would be left out of the transfer. Discovery reads
+every list at once (``Gateway.gather``).
 """
 
 from __future__ import annotations
@@ -49,63 +55,107 @@ class Planner:
                           phase=phase, reversible=reversible, before=before, after=after, account=account,
                           params={**base, **params}, depends_on=depends_on)
 
-        cut = self._cut(email, suspended, action)
+        reads = self.gw.gather(self._reads(email, user, suspended))
+        cut = self._cut(email, suspended, action, reads)
         if not suspended:
             cut.append(action("suspend", "suspend", f"Suspend {email}", Phase.CUT, True,
                               before={"suspended": False}, after={"suspended": True},
                               depends_on=tuple(a.id for a in cut)))
-        return cut + self._clean(email, user, action)
+        # The engine lets clean work overlap the cut; these must still wait for it.
+        after_cut = tuple(a.id for a in cut)
+        return cut + self._clean(email, user, action, reads, after_cut)
+
+    # -- every read at once: discovery waits for the slowest list, not for their sum
+
+    def _reads(self, email: str, user: Mapping[str, Any], suspended: bool) -> dict[str, Callable[[], Any]]:
+        gw = self.gw
+        reads: dict[str, Callable[[], Any]] = {
+            "tokens": lambda: gw.tokens(email),
+            "asps": lambda: gw.asps(email),
+            "groups": lambda: self._groups(email),
+            "roles": lambda: self._roles(email),
+            "devices": lambda: gw.devices(email),
+        }
+        if not suspended:  # Gmail answers nothing for a suspended user, and Google refuses the codes
+            reads.update({
+                "codes": lambda: gw.backup_code_count(email),
+                "delegates": lambda: gw.delegates(email),
+                "forwarding": lambda: gw.forwarding(email),
+                "pop": lambda: gw.pop(email),
+                "imap": lambda: gw.imap(email),
+            })
+        target = self.settings.transfer_to
+        if target and target.lower() != email.lower():
+            reads["transfer"] = lambda: self._transfer_state(target, user)
+        product, sku = self.settings.license_product, self.settings.license_sku
+        if product:
+            reads["license"] = lambda: gw.has_license(product, sku, email)
+        return reads
+
+    def _groups(self, email: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        groups = self.gw.groups(email)
+        return list(zip(groups, self.gw.memberships([g["email"] for g in groups], email), strict=True))
+
+    def _roles(self, email: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        assignments = self.gw.role_assignments(email)
+        return assignments, (self.gw.role_names() if assignments else {})
+
+    def _transfer_state(self, target: str, user: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        new_owner = self.gw.user(target)
+        if new_owner is None:
+            raise FatalError(f"transfer_to {target} is not a user of the domain: fix [connectors.google] transfer_to")
+        return new_owner, self.gw.transfers(user["id"], new_owner["id"])
 
     # -- cut: end every way in, then suspend
 
-    def _cut(self, email: str, suspended: bool, action: MakeAction) -> list[Action]:
+    def _cut(self, email: str, suspended: bool, action: MakeAction, reads: Mapping[str, Any]) -> list[Action]:
         actions: list[Action] = []
         if not suspended:
             actions.append(action("signout", "signout", f"Sign {email} out of every web and device session",
                                   Phase.CUT, False))
-        for token in self.gw.tokens(email):
+        for token in reads["tokens"]:
             app = token.get("displayText") or token["clientId"]
             token_scopes = token.get("scopes", [])
             actions.append(action(
                 f"token:{token['clientId']}", "token", f"Revoke the OAuth token of {app} ({len(token_scopes)} scopes)",
                 Phase.CUT, False, before={"client_id": token["clientId"], "app": app, "scopes": token_scopes},
                 after=None, client_id=token["clientId"], app=app))
-        for asp in self.gw.asps(email):
+        for asp in reads["asps"]:
             actions.append(action(
                 f"asp:{asp['codeId']}", "asp", f"Delete app password {asp.get('name', asp['codeId'])}", Phase.CUT,
                 False, before={"name": asp.get("name"), "created": asp.get("creationTime"),
                                "last_used": asp.get("lastTimeUsed")},
                 code_id=asp["codeId"], name=asp.get("name", "")))
         if not suspended:
-            codes = self.gw.backup_code_count(email)
+            codes = reads["codes"]
             if codes:
                 actions.append(action("backup-codes", "backup_codes",
                                       f"Invalidate {codes} backup verification codes", Phase.CUT, False,
                                       before={"codes": codes}, after={"codes": 0}))
             actions.append(action("password", "password", "Reset the password to a random one nobody knows",
                                   Phase.CUT, False))
-            actions += self._mailbox(email, action)
+            actions += self._mailbox(email, action, reads)
         return actions
 
-    def _mailbox(self, email: str, action: MakeAction) -> list[Action]:
+    def _mailbox(self, email: str, action: MakeAction, reads: Mapping[str, Any]) -> list[Action]:
         actions: list[Action] = []
-        for d in self.gw.delegates(email):
+        for d in reads["delegates"]:
             status = d.get("verificationStatus", "")
             actions.append(action(
                 f"gmail-delegate:{d['delegateEmail']}", "gmail_delegate",
                 f"Remove mail delegate {d['delegateEmail']} ({status})", Phase.CUT, True,
                 before={"delegate": d["delegateEmail"], "status": status}, delegate=d["delegateEmail"]))
-        forwarding = self.gw.forwarding(email)
+        forwarding = reads["forwarding"]
         if forwarding.get("enabled"):
             actions.append(action(
                 "gmail-forwarding", "gmail_forwarding",
                 f"Turn off auto-forwarding to {forwarding.get('emailAddress')}", Phase.CUT, True,
                 before=forwarding, after={"enabled": False}))
-        pop = self.gw.pop(email)
+        pop = reads["pop"]
         if pop.get("accessWindow", "disabled") != "disabled":
             actions.append(action("gmail-pop", "gmail_pop", f"Turn off POP (now {pop.get('accessWindow')})",
                                   Phase.CUT, True, before=pop, after={"accessWindow": "disabled"}))
-        imap = self.gw.imap(email)
+        imap = reads["imap"]
         if imap.get("enabled"):
             actions.append(action("gmail-imap", "gmail_imap", "Turn off IMAP", Phase.CUT, True,
                                   before=imap, after={"enabled": False}))
@@ -113,10 +163,10 @@ class Planner:
 
     # -- clean: memberships, roles, visibility, devices, data, licence
 
-    def _clean(self, email: str, user: Mapping[str, Any], action: MakeAction) -> list[Action]:
+    def _clean(self, email: str, user: Mapping[str, Any], action: MakeAction, reads: Mapping[str, Any],
+               after_cut: tuple[str, ...]) -> list[Action]:
         actions: list[Action] = []
-        groups = self.gw.groups(email)
-        for group, member in zip(groups, self.gw.memberships([g["email"] for g in groups], email), strict=True):
+        for group, member in reads["groups"]:
             if member is None:  # left between the two reads
                 continue
             before = {"group": group["email"], "name": group.get("name"), "role": member.get("role"),
@@ -126,8 +176,7 @@ class Planner:
                 f"Remove from group {group['email']} (role {member.get('role')}, "
                 f"delivery {member.get('delivery_settings')})",
                 Phase.CLEAN, True, before=before, group=group["email"]))
-        assignments = self.gw.role_assignments(email)
-        names = self.gw.role_names() if assignments else {}
+        assignments, names = reads["roles"]
         for a in assignments:
             role = names.get(a["roleId"], a["roleId"])
             actions.append(action(
@@ -143,17 +192,17 @@ class Planner:
         if target and user.get("orgUnitPath") != target:
             actions.append(action("org-unit", "org_unit", f"Move to org unit {target}", Phase.CLEAN, True,
                                   before={"orgUnitPath": user.get("orgUnitPath")}, after={"orgUnitPath": target},
-                                  orgUnitPath=target))
-        actions += self._devices(email, action)
-        actions += self._transfer(email, user, action)
-        actions += self._license(email, action)
+                                  orgUnitPath=target, depends_on=after_cut))
+        actions += self._devices(email, action, reads["devices"])
+        actions += self._transfer(email, action, reads.get("transfer"), after_cut)
+        actions += self._license(email, action, reads.get("license", False), after_cut)
         return actions
 
-    def _devices(self, email: str, action: MakeAction) -> list[Action]:
+    def _devices(self, email: str, action: MakeAction, devices: list[dict[str, Any]]) -> list[Action]:
         wipe = self.settings.wipe_devices
         verb = "admin_account_wipe" if wipe else "block"  # the organization's account only, never the phone
         actions = []
-        for d in self.gw.devices(email):
+        for d in devices:
             if d.get("status") in DEVICE_DONE[verb]:
                 continue
             model = d.get("model") or d.get("type") or d["resourceId"]
@@ -167,23 +216,22 @@ class Planner:
                 resource_id=d["resourceId"], action=verb, model=model))
         return actions
 
-    def _transfer(self, email: str, user: Mapping[str, Any], action: MakeAction) -> list[Action]:
-        target = self.settings.transfer_to
-        if not target or target.lower() == email.lower():
+    def _transfer(self, email: str, action: MakeAction, state: tuple[dict[str, Any], list[dict[str, Any]]] | None,
+                  after_cut: tuple[str, ...]) -> list[Action]:
+        if state is None:
             return []
-        new_owner = self.gw.user(target)
-        if new_owner is None:
-            raise FatalError(f"transfer_to {target} is not a user of the domain: fix [connectors.google] transfer_to")
-        transfers = self.gw.transfers(user["id"], new_owner["id"])
+        target = self.settings.transfer_to
+        new_owner, transfers = state
         if any(t.get("overallTransferStatusCode") == "completed" for t in transfers):
             return []
         return [action("transfer", "transfer", f"Transfer Drive and Calendar data to {target} (and wait for it)",
                        Phase.CLEAN, False, before={"owner": email}, after={"owner": target},
-                       new_owner=target, new_owner_id=new_owner["id"])]
+                       new_owner=target, new_owner_id=new_owner["id"], depends_on=after_cut)]
 
-    def _license(self, email: str, action: MakeAction) -> list[Action]:
+    def _license(self, email: str, action: MakeAction, held: bool, after_cut: tuple[str, ...]) -> list[Action]:
         product, sku = self.settings.license_product, self.settings.license_sku
-        if not product or not self.gw.has_license(product, sku, email):
+        if not product or not held:
             return []
         return [action(f"license:{product}/{sku}", "license", f"Remove licence {product}/{sku}", Phase.CLEAN, True,
-                       before={"product": product, "sku": sku}, after=None, product=product, sku=sku)]
+                       before={"product": product, "sku": sku}, after=None, product=product, sku=sku,
+                       depends_on=after_cut)]

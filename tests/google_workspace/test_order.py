@@ -26,7 +26,20 @@ def test_suspend_depends_on_every_other_cut_action(connector: GoogleWorkspaceCon
     others = {a.id for a in actions if a.phase is Phase.CUT and a is not suspend}
     assert set(suspend.depends_on) == others
     assert {"google:signout", "google:backup-codes", "google:password", "google:gmail-forwarding"} <= others
-    assert all(not a.depends_on for a in actions if a is not suspend)
+    after_cut = {"license", "org_unit", "transfer"}
+    assert all(not a.depends_on for a in actions if a is not suspend and a.kind not in after_cut)
+
+
+def test_licence_org_unit_and_transfer_wait_for_the_whole_cut(make_connector) -> None:
+    """The engine lets clean work overlap the cut: these three must not (Gmail settings need the licence)."""
+    from connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU
+
+    connector = make_connector(org_unit="/Former members", license_product=LICENSE_PRODUCT, license_sku=LICENSE_SKU)
+    actions = connector.discover(connector.resolve(ANN))
+    cut = {a.id for a in actions if a.phase is Phase.CUT}
+    waiting = [a for a in actions if a.kind in {"license", "org_unit", "transfer"}]
+    assert {a.kind for a in waiting} == {"license", "org_unit", "transfer"}
+    assert all(set(a.depends_on) == cut for a in waiting)
 
 
 def test_suspension_is_sent_after_sign_out_backup_codes_and_gmail(
