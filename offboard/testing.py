@@ -10,7 +10,7 @@ Use it from a connector's tests::
             return Harness(connector=..., member=..., writes=lambda: len(slack_emulator.writes()))
 
 The suite checks: metadata and config schema are valid; discovery sends no write;
-apply changes, apply again is ``ok``; discovery afterwards finds nothing left; and no
+apply changes, apply again is ``ok`` (and so after ``apply_planned``); discovery afterwards finds nothing left; and no
 secret shows in any action, outcome, error or log line.
 """
 
@@ -134,6 +134,23 @@ class ConnectorContract:
             outcome = connector.apply(action)
             assert outcome.state is State.OK, f"second apply of {action.id}: {outcome}"
             assert harness.writes() == before, f"second apply of {action.id} sent a write"
+
+    def test_apply_planned_then_apply_again_is_ok(self, harness: Harness) -> None:
+        """``apply_planned`` (a run applied right after its plan) reaches the same end as ``apply``."""
+        connector = harness.connector
+        actions = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        for action in actions:
+            expected = State.MANUAL if action.phase is Phase.MANUAL else State.CHANGED
+            outcome = connector.apply_planned(action)
+            assert outcome.state is expected, f"{action.id}: {outcome}"
+        for action in actions:
+            if action.phase is Phase.MANUAL:
+                continue
+            before = harness.writes()
+            outcome = connector.apply(action)
+            assert outcome.state is State.OK, f"apply after apply_planned of {action.id}: {outcome}"
+            assert harness.writes() == before, f"apply after apply_planned of {action.id} sent a write"
+            assert connector.check(action) in (True, None), f"{action.id} not in place after apply_planned"
 
     def test_discover_again_finds_nothing_left(self, harness: Harness) -> None:
         connector = harness.connector

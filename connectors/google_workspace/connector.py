@@ -105,6 +105,25 @@ class GoogleWorkspaceConnector(Connector):
         changed, detail = kind.act(self.gateway, action.params, self.context.pace)
         return Outcome.changed(detail) if changed else Outcome.ok(detail)
 
+    def apply_planned(self, action: Action) -> Outcome:
+        """The write alone, for an action discovered moments ago (see ``Kind.write_first``).
+
+        One request instead of two or three: a delete that finds the item gone is ``ok``.
+        When Google refuses the write (the user was suspended or deleted meanwhile), the
+        connector looks as ``apply`` would have, and answers ``ok`` if the access is gone.
+        """
+        kind = self._kind(action)
+        if not kind.write_first:
+            return self.apply(action)
+        try:
+            changed, detail = kind.act(self.gateway, action.params, self.context.pace)
+        except (FatalError, NotFoundError):
+            done, seen = self._observe(action)
+            if done:
+                return Outcome.ok(seen or "already done")
+            raise
+        return Outcome.changed(detail) if changed else Outcome.ok(detail)
+
     def check(self, action: Action) -> bool | None:
         return self._observe(action)[0]
 

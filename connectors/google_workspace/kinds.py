@@ -5,6 +5,11 @@
 says whether it changed anything (a delete that finds the item gone did not).
 ``apply`` and ``check`` are both built from these, so the re-check before a change
 and the verification after it look at the same thing.
+
+``write_first``: the change may be sent without the re-read for an action planned
+moments ago (``apply_planned``): a delete that finds the item gone answers 404, which is
+``ok``, and an update sets the same value twice harmlessly. If Google refuses it (the
+user was suspended meanwhile), the connector looks then.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUN
 class Kind:
     observe: Callable[[Gateway, Mapping[str, Any]], Seen]
     act: Callable[[Gateway, Mapping[str, Any], Callable[[str], None]], Done]
+    write_first: bool = False
 
 
 def _user(gw: Gateway, p: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,21 +231,21 @@ def _remove_license(gw: Gateway, p: Mapping[str, Any], pace: Callable[[str], Non
 
 
 KINDS: dict[str, Kind] = {
-    "signout": Kind(_moot_once_suspended, _sign_out),
-    "token": Kind(_token_seen, _revoke_token),
-    "asp": Kind(_asp_seen, _delete_asp),
-    "backup_codes": Kind(_codes_seen, _invalidate_codes),
-    "password": Kind(_moot_once_suspended, _reset_password),
-    "gmail_delegate": Kind(_mailbox(_delegate_seen), _remove_delegate),
-    "gmail_forwarding": Kind(_mailbox(_forwarding_seen), _disable_forwarding),
-    "gmail_pop": Kind(_mailbox(_pop_seen), _disable_pop),
-    "gmail_imap": Kind(_mailbox(_imap_seen), _disable_imap),
-    "suspend": Kind(_user_field("suspended", lambda p: True), _suspend),
-    "group": Kind(_group_seen, _leave_group),
-    "admin_role": Kind(_role_seen, _remove_role),
-    "gal": Kind(_user_field("includeInGlobalAddressList", lambda p: False), _hide_from_gal),
-    "org_unit": Kind(_user_field("orgUnitPath", lambda p: p["orgUnitPath"]), _move_org_unit),
-    "device": Kind(_device_seen, _device_action),
-    "transfer": Kind(_transfer_seen, _transfer),
-    "license": Kind(_license_seen, _remove_license),
+    "signout": Kind(_moot_once_suspended, _sign_out, write_first=True),
+    "token": Kind(_token_seen, _revoke_token, write_first=True),
+    "asp": Kind(_asp_seen, _delete_asp, write_first=True),
+    "backup_codes": Kind(_codes_seen, _invalidate_codes, write_first=True),
+    "password": Kind(_moot_once_suspended, _reset_password, write_first=True),
+    "gmail_delegate": Kind(_mailbox(_delegate_seen), _remove_delegate, write_first=True),
+    "gmail_forwarding": Kind(_mailbox(_forwarding_seen), _disable_forwarding, write_first=True),
+    "gmail_pop": Kind(_mailbox(_pop_seen), _disable_pop, write_first=True),
+    "gmail_imap": Kind(_mailbox(_imap_seen), _disable_imap, write_first=True),
+    "suspend": Kind(_user_field("suspended", lambda p: True), _suspend, write_first=True),
+    "group": Kind(_group_seen, _leave_group, write_first=True),
+    "admin_role": Kind(_role_seen, _remove_role, write_first=True),
+    "gal": Kind(_user_field("includeInGlobalAddressList", lambda p: False), _hide_from_gal, write_first=True),
+    "org_unit": Kind(_user_field("orgUnitPath", lambda p: p["orgUnitPath"]), _move_org_unit, write_first=True),
+    "device": Kind(_device_seen, _device_action),  # the device's status decides the answer: look first
+    "transfer": Kind(_transfer_seen, _transfer),  # a transfer already under way is waited for, not restarted
+    "license": Kind(_license_seen, _remove_license, write_first=True),
 }

@@ -102,3 +102,32 @@ def test_concurrent_apply_from_many_threads(emulator: GoogleEmulator,
     user = emulator.user(ANN.email)
     assert user["suspended"] and not user["includeInGlobalAddressList"]
     assert json.dumps(emulator.workspace.users[ANN.email].gmail.delegates) == "{}"
+
+
+def test_apply_planned_sends_the_write_alone(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    """Right after the plan, no re-read before each write: one request per action."""
+    from connectors.google_workspace.kinds import KINDS
+
+    actions = [a for a in order_for_apply(connector.discover(connector.resolve(ANN))) if KINDS[a.kind].write_first]
+    emulator.clear_log()
+    assert all(connector.apply_planned(a).state is State.CHANGED for a in actions)
+    api = [r for r in emulator.log if r.path != "/token"]
+    assert len(api) == len(actions) and all(r.is_write for r in api), [(r.method, r.path) for r in api]
+    assert all(r.status < 400 for r in api)
+
+
+def test_apply_planned_looks_when_google_refuses_and_finds_the_access_gone(
+        emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    actions = {a.kind: a for a in connector.discover(connector.resolve(ANN))}
+    emulator.workspace.user(ANN.email).suspended = True  # by someone else, after the plan
+    for kind in ("signout", "gmail_delegate", "gmail_imap"):
+        outcome = connector.apply_planned(actions[kind])
+        assert outcome.state is State.OK and "suspended" in outcome.detail, (kind, outcome)
+
+
+def test_apply_planned_of_a_token_revoked_meanwhile_is_ok(emulator: GoogleEmulator,
+                                                          connector: GoogleWorkspaceConnector) -> None:
+    token = next(a for a in connector.discover(connector.resolve(ANN)) if a.kind == "token")
+    connector.gateway.delete_token(ANN.email, token.params["client_id"])
+    outcome = connector.apply_planned(token)
+    assert (outcome.state, outcome.detail) == (State.OK, "token was already revoked")
