@@ -1,8 +1,14 @@
-"""Google API clients for the connector: one set per thread, no retries, errors classified.
+"""Google API clients for the connector: shared services, one Http per thread, no retries.
 
 httplib2 is not thread-safe, and the engine applies actions from several threads, so
-each thread builds its own ``Http`` and service objects; the service-account
-credentials (one per subject and scope set) are shared. Clients are built from the
+each thread sends its requests through its own ``Http`` (kept alive, one connection per
+host), as google-api-python-client's thread-safety guide says: ``request.execute(http=...)``.
+The service objects and their collections are built once and shared: building them is
+most of a request's CPU (the discovery document is parsed, a method object made for each
+method), and collections are built under a lock, because the library fixes up the shared
+method descriptions as it builds them. The service-account credentials (one per subject
+and scope set) are shared too, and refreshed by one thread at a time (one token grant,
+not one per thread that finds it expired). Clients are built from the
 discovery documents bundled with google-api-python-client, pointed at ``api_endpoint``
 when it is set. Token grants are made without google-auth's own retries, because the
 engine owns retries. google-api-python-client and google-auth are imported here only,
@@ -42,7 +48,48 @@ def _credentials_class() -> type:
             assertion = self._make_authorization_grant_assertion()
             self.token, self.expiry, _ = _client.jwt_grant(request, self._token_uri, assertion, can_retry=False)
 
+        def refresh(self, request: Any) -> None:
+            """One grant at a time: threads that found the token missing wait for it, not ask again."""
+            with self.__dict__.setdefault("_offboard_refresh_lock", threading.Lock()):
+                if not self.valid:
+                    super().refresh(request)
+
     return NoRetryCredentials
+
+
+class _Resources:
+    """A service whose collections (``service.users()``, ``.settings()``) are built once, shared.
+
+    google-api-python-client builds a collection anew at each call, creating a method
+    object for each of its methods from the discovery document: about 3 ms of CPU per
+    request, most of a request's cost, paid under the GIL by every thread. Requests
+    themselves (``.get(userKey=...)``) are built fresh each time, as before.
+    """
+
+    def __init__(self, resource: Any, lock: threading.Lock) -> None:
+        self._resource = resource
+        self._lock = lock
+        self._collections: dict[str, _Resources] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._resource, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if args or kwargs:
+                return attr(*args, **kwargs)
+            with self._lock:
+                if name not in self._collections:
+                    from googleapiclient.discovery import Resource
+
+                    made = attr()
+                    if not isinstance(made, Resource):
+                        return made
+                    self._collections[name] = _Resources(made, self._lock)
+                return self._collections[name]
+
+        return call
 
 
 class GoogleClients:
@@ -56,6 +103,8 @@ class GoogleClients:
         self._credentials: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._local = threading.local()
         self._https: list[Any] = []
+        self._services: dict[tuple[str, str, tuple[str, ...]], _Resources] = {}
+        self._build_lock = threading.Lock()
 
     # -- identity
 
@@ -103,30 +152,45 @@ class GoogleClients:
         return http
 
     def service(self, api: str, subject: str, scopes: Sequence[str]) -> Any:
-        """This thread's client for ``api`` acting as ``subject``."""
-        services = getattr(self._local, "services", None)
-        if services is None:
-            services = self._local.services = {}
+        """The client for ``api`` acting as ``subject``, shared by every thread (see ``run``)."""
         key = (api, subject.lower(), tuple(scopes))
-        if key not in services:
-            from google_auth_httplib2 import AuthorizedHttp
-            from googleapiclient.discovery import build
+        with self._build_lock:
+            if key not in self._services:
+                from google_auth_httplib2 import AuthorizedHttp
+                from googleapiclient.discovery import build
 
-            name, version = APIS[api]
-            authed = AuthorizedHttp(self.credentials(subject, scopes), http=self._http())
-            options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-            services[key] = build(name, version, http=authed, static_discovery=True, cache_discovery=False,
-                                  client_options=options)
-        return services[key]
+                name, version = APIS[api]
+                # The service's own Http is never used: run() sends through the calling thread's.
+                authed = AuthorizedHttp(self.credentials(subject, scopes), http=self._http())
+                options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
+                self._services[key] = _Resources(build(name, version, http=authed, static_discovery=True,
+                                                       cache_discovery=False, client_options=options),
+                                                 self._build_lock)
+            return self._services[key]
+
+    def _thread_http(self, subject: str, scopes: Sequence[str]) -> Any:
+        """This thread's authorized Http for ``subject``: one Http per thread, kept alive."""
+        https = getattr(self._local, "https", None)
+        if https is None:
+            https = self._local.https = {}
+        key = (subject.lower(), tuple(scopes))
+        if key not in https:
+            from google_auth_httplib2 import AuthorizedHttp
+
+            plain = getattr(self._local, "plain", None)
+            if plain is None:
+                plain = self._local.plain = self._http()
+            https[key] = AuthorizedHttp(self.credentials(subject, scopes), http=plain)
+        return https[key]
 
     def run(self, request: Any, what: str, subject: str, scopes: Sequence[str]) -> Any:
-        """Execute one request, once; failures become ``ConnectorError``s that name ``what``."""
+        """Execute one request, once, through this thread's Http; failures become ``ConnectorError``s."""
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
         from httplib2 import HttpLib2Error
 
         try:
-            return request.execute(num_retries=0)
+            return request.execute(http=self._thread_http(subject, scopes), num_retries=0)
         except HttpError as exc:
             raise from_http_error(exc, what) from None
         except RefreshError as exc:
@@ -183,4 +247,6 @@ class GoogleClients:
                 http.close()
             self._https.clear()
             self._credentials.clear()
+        with self._build_lock:
+            self._services.clear()
         self._local = threading.local()
