@@ -81,6 +81,7 @@ class Engine:
         self.stop_on_failure = stop_on_failure or {}
         self._stopped_by: str | None = None
         self._fresh = False
+        self._applied: set[tuple[str, str]] = set()  # actions applied by execute(), for refresh_manual
 
     # -- the run
 
@@ -128,6 +129,7 @@ class Engine:
                     row = running.pop(future)
                     result = future.result()
                     finished.add(row.key)
+                    self._applied.add(row.key)
                     if result.state == State.FAILED.value and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
         finally:
@@ -214,12 +216,18 @@ class Engine:
 
     # -- manual steps the system itself can confirm
 
-    def refresh_manual(self, run_id: str) -> int:
-        """Close manual actions whose connector now sees them done (Slack deactivated in the UI)."""
+    def refresh_manual(self, run_id: str, skip_applied: bool = False) -> int:
+        """Close manual actions whose connector now sees them done (Slack deactivated in the UI).
+
+        ``skip_applied``: right after ``execute``, the manual steps it applied were looked at
+        moments ago; only the older ones (a resumed run's) are asked again.
+        """
         closed = 0
         for row in self.journal.actions(run_id):
             connector = self.connectors.get(row.system)
             if row.state != State.MANUAL.value or connector is None or row.action.connector == "manual":
+                continue
+            if skip_applied and row.key in self._applied:
                 continue
             checked = call_with_retries(lambda c=connector, a=row.action: c.check(a), self.retry)
             if checked.error is None and checked.value is True:

@@ -89,7 +89,7 @@ def execute_run(ws: Workspace, run_id: str, connectors: Mapping[str, Connector],
     stop = {s.system: s.on_failure == "stop" for s in plan.systems}
     engine = Engine(ws.journal, connectors, ws.retry, listener, stop)
     engine.execute(run_id, fresh=fresh)
-    engine.refresh_manual(run_id)
+    engine.refresh_manual(run_id, skip_applied=True)
     return finish(ws, run_id)
 
 

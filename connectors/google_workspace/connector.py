@@ -9,6 +9,7 @@ delegation. The engine owns retries, so every failure is classified, never retri
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -37,6 +38,7 @@ from offboard.spi import (
 )
 
 NEVER = "1970-01-01T00:00:00.000Z"  # Google's lastLoginTime for "never signed in"
+RESOLVED_FRESH = 10.0  # seconds during which discover uses the user that resolve just read
 
 
 class GoogleWorkspaceConnector(Connector):
@@ -80,16 +82,26 @@ class GoogleWorkspaceConnector(Connector):
             + (scopes.LICENSING if c["license_product"] else ())
         self.clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"])
         self.gateway = Gateway(self.clients, c["admin"], admin_scopes)
+        self._resolved: dict[str, tuple[float, dict[str, Any]]] = {}  # email -> (when, users.get answer)
 
     # -- the contract
 
     def resolve(self, member: Member) -> Account | None:
         user = self.gateway.user(member.identity_for(self.name))
-        return _account(user) if user else None
+        if user is None:
+            return None
+        self._resolved[user["primaryEmail"].lower()] = (time.monotonic(), user)
+        return _account(user)
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
-        """Read-only. Options: ``wipe_devices`` (wipe the organization's account from phones, not just block)."""
-        user = self.gateway.user(account.id)
+        """Read-only. Options: ``wipe_devices`` (wipe the organization's account from phones, not just block).
+
+        The user ``resolve`` read moments ago is used as is (one round trip less before the
+        plan); otherwise the user is read again.
+        """
+        when, user = self._resolved.pop(account.id.lower(), (0.0, None))
+        if user is None or time.monotonic() - when > RESOLVED_FRESH:
+            user = self.gateway.user(account.id)
         if user is None:
             return []
         c = self.config

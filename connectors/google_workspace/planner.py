@@ -165,7 +165,10 @@ class Planner:
 
     def _clean(self, email: str, user: Mapping[str, Any], action: MakeAction, reads: Mapping[str, Any],
                after_cut: tuple[str, ...]) -> list[Action]:
-        actions: list[Action] = []
+        # Actions that take more than one call come first: the engine starts a phase's ready
+        # actions in plan order, and 60 one-call group removals should not leave them at the end.
+        actions = self._devices(email, action, reads["devices"])
+        actions += self._transfer(email, action, reads.get("transfer"), after_cut)
         for group, member in reads["groups"]:
             if member is None:  # left between the two reads
                 continue
@@ -193,8 +196,6 @@ class Planner:
             actions.append(action("org-unit", "org_unit", f"Move to org unit {target}", Phase.CLEAN, True,
                                   before={"orgUnitPath": user.get("orgUnitPath")}, after={"orgUnitPath": target},
                                   orgUnitPath=target, depends_on=after_cut))
-        actions += self._devices(email, action, reads["devices"])
-        actions += self._transfer(email, action, reads.get("transfer"), after_cut)
         actions += self._license(email, action, reads.get("license", False), after_cut)
         return actions
 

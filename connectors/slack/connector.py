@@ -113,9 +113,11 @@ class SlackConnector(Connector):
                 planned.append(actions.deactivate(account, before))
             else:
                 planned.append(actions.deactivate_by_hand(account, before, self.team().admin_url))
+        # User groups first: each takes two calls (the member list, then the update), and the
+        # engine starts a phase's ready actions in plan order, so they do not end the run alone.
+        planned += [actions.leave_usergroup(account, group) for group in groups or ()]
         if not self.config["scim"] or user.get("deleted"):
             planned += [actions.kick(account, channel) for channel in private]
-        planned += [actions.leave_usergroup(account, group) for group in groups or ()]
         return planned
 
     # -- apply and check

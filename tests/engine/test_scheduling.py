@@ -136,3 +136,24 @@ def test_a_fresh_run_applies_with_apply_planned_and_a_resumed_one_with_apply(tmp
     connector = Recorder(slots=2)
     run(tmp_path, connector, PLAN, fresh=fresh)
     assert sorted(connector.planned) == (sorted(a.id for a in PLAN) if fresh else [])
+
+
+def test_right_after_execute_only_manual_steps_it_did_not_apply_are_looked_at_again(tmp_path):
+    class SelfClosing(Recorder):
+        def apply(self, action: Action) -> Outcome:
+            super().apply(action)
+            return Outcome.manual()
+
+        def check(self, action: Action) -> bool | None:
+            self.checked.append(action.id)
+            return False
+
+    connector = SelfClosing(slots=1)
+    connector.checked = []
+    journal = Journal(tmp_path / "journal.sqlite3")
+    journal.create_run("r1", "expel", "m042", "Bob", "carol", {}, [("s", action("deactivate", Phase.MANUAL))])
+    engine = Engine(journal, {"s": connector}, RetryPolicy(sleep=lambda s: None))
+    engine.execute("r1")
+    assert engine.refresh_manual("r1", skip_applied=True) == 0 and connector.checked == []
+    assert engine.refresh_manual("r1") == 0 and connector.checked == ["deactivate"]  # later: asked again
+    journal.close()

@@ -131,3 +131,12 @@ def test_apply_planned_of_a_token_revoked_meanwhile_is_ok(emulator: GoogleEmulat
     connector.gateway.delete_token(ANN.email, token.params["client_id"])
     outcome = connector.apply_planned(token)
     assert (outcome.state, outcome.detail) == (State.OK, "token was already revoked")
+
+
+def test_discover_uses_the_user_resolve_just_read(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    account = connector.resolve(ANN)
+    connector.discover(account)
+    user_reads = [r for r in emulator.log if r.method == "GET" and r.path.endswith("/users/ann.lee%40example.org")]
+    assert len(user_reads) == 1
+    connector.discover(account)  # not right after a resolve: read again
+    assert len([r for r in emulator.log if r.method == "GET" and r.path.endswith("/users/ann.lee%40example.org")]) == 2
