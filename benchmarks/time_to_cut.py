@@ -210,21 +210,16 @@ def _only(book, system):
 
 @dataclass
 class Term:
+    """One system's share of one phase: the least number of round trips, and why."""
+
     system: str
     phase: str
-    chain: int  # round trips that must follow one another
-    calls: int  # requests the phase cannot do without
-    concurrency: int
+    rounds: dict[str, int]  # each constraint -> round trips it forces; the bound takes the largest
     rate_wait: float  # seconds the per-minute quotas force, beyond their burst
     note: str
-    tail: int = 0  # of the calls, how many must wait for all the others (Google's suspension)
-
-    def rounds(self) -> int:
-        """Round trips the calls need at this concurrency, the tail after the rest."""
-        return math.ceil((self.calls - self.tail) / self.concurrency) + self.tail
 
     def seconds(self, latency: float) -> float:
-        return max(self.chain * latency, self.rounds() * latency, self.rate_wait)
+        return max(max(self.rounds.values()) * latency, self.rate_wait)
 
 
 def _kinds(plan: Plan, system: str, phase: Phase | None = None) -> dict[str, int]:
@@ -242,49 +237,63 @@ def _rate_wait(calls: int, per_minute: float, burst: float) -> float:
     return max(0.0, (calls - burst) / (per_minute / 60))
 
 
+GOOGLE_LISTS = 6  # groups, tokens, app passwords, backup codes, admin roles, mobile devices (Directory API)
+GMAIL_READS = 4  # delegates, forwarding, POP, IMAP (Gmail API, with the user's own token)
+SLACK_READS = 4  # users.info, users.conversations, usergroups.list, auth.test
+
+
 def bound(plan: Plan, concurrency: Mapping[str, int]) -> tuple[list[Term], list[Term], list[Term]]:
     """(discovery, cut, done) terms per system, from the plan's action counts.
 
-    Discovery: the reads a plan cannot do without. Google: the admin token grant, then
-    users.get (resolve), then groups.list and the per-user lists (tokens, app passwords,
-    backup codes, roles, devices; Gmail delegates, forwarding, POP, IMAP with the user's own
-    token), then members.get for each group (role and delivery are the before-state that
-    reinstatement needs): a chain of 4. Slack: users.lookupByEmail (resolve), then
-    users.info, users.conversations, usergroups.list and auth.test side by side: a chain of 2.
-    Apply: one write per action, no read before it (the plan was just observed); Google's
-    suspension must follow every other cut write (Google refuses sign-out and backup-code
-    invalidation for a suspended user, and Gmail settings calls stop): a chain of 2 for
-    cut; clean writes depend on nothing: a chain of 1 (2 with suspension in the same run).
-    Slack on Pro has no cut action (deactivation is manual); kicks are clean.
+    Allowed concurrency: neither Google nor Slack documents a number of requests in flight;
+    both meter requests per minute. The bound allows each API what the connector declares
+    safe (``max_concurrency``: Google 10, Slack 8), and each API its own (Gmail apart from
+    the Directory API). Per-minute quotas: Google's Directory API allows 2,400 queries per
+    minute per user, far above one run; Slack's tiers are paced by the connector (tier 3,
+    conversations.kick: 50 a minute, with a burst of 50).
+
+    Discovery, Google: the admin token grant, then users.get (resolve), then six Directory
+    lists side by side, then members.get for each group (role and delivery are the
+    before-state that reinstatement needs); Gmail's four reads go beside them on their own
+    API and token. Slack: users.lookupByEmail (resolve), then four reads side by side.
+    Apply: one write per action and no read before it (the plan was just observed).
+    Google's suspension must follow every other cut write (Google refuses sign-out and
+    backup-code invalidation for a suspended user, and Gmail settings calls stop); clean
+    writes depend on nothing. Slack on Pro has no cut action (deactivation is manual, and
+    its self-closing check is one read); kicks and user groups are clean.
     """
     g_cut, g_all = _kinds(plan, "google", Phase.CUT), _kinds(plan, "google")
     s_all = {k: v for k, v in _kinds(plan, "slack").items() if k != "deactivate-manual"}
     groups = g_all.get("group", 0)
-    gmail_reads = 4  # delegates, forwarding, POP, IMAP
-    g_reads = 1 + 1 + 6 + groups + gmail_reads  # resolve, groups.list, 6 admin lists, members.get, Gmail
     gc, sc = concurrency.get("google", 1), concurrency.get("slack", 1)
-    # Slack tier 3 allows 50 a minute with a burst: resolve and users.conversations take 2 of them.
+    kicks, s_groups = s_all.get("channel-kick", 0), s_all.get("usergroup", 0)
     tier3 = PER_MINUTE["tier3"]
-    kicks = s_all.get("channel-kick", 0)
-    tier2_writes = s_all.get("usergroup", 0)
+    assert METHOD_TIERS["conversations.kick"] == METHOD_TIERS["users.lookupByEmail"] == "tier3"
+    after_resolve = GOOGLE_LISTS + groups
     discovery = [
-        Term("google", "discovery", 4, g_reads, gc, 0.0,
-             f"token → users.get → lists → {groups} members.get; {g_reads} reads"),
-        Term("slack", "discovery", 2, 5, sc, 0.0, "lookupByEmail → info, conversations, usergroups, auth.test"),
+        Term("google", "discovery", {
+            "chain token > users.get > groups.list > members.get": 4,
+            f"token, users.get, then {after_resolve} Directory reads at {gc}": 2 + math.ceil(after_resolve / gc),
+            f"token, users.get, groups.list, then {groups} members.get at {gc}": 3 + math.ceil(groups / gc),
+            f"Gmail token, then {GMAIL_READS} Gmail reads at {gc}": 1 + math.ceil(GMAIL_READS / gc),
+        }, 0.0, f"{2 + after_resolve + GMAIL_READS} reads and 2 token grants"),
+        Term("slack", "discovery", {f"lookupByEmail, then {SLACK_READS} reads at {sc}": 1 + math.ceil(SLACK_READS / sc)},
+             0.0, f"{1 + SLACK_READS} reads"),
     ]
-    cut_calls = sum(g_cut.values())
+    n_cut = sum(g_cut.values())
     tail = 1 if g_cut.get("suspend") else 0
-    cut = [Term("google", "cut", 1 + tail, cut_calls, gc, 0.0,
-                f"{cut_calls} writes, suspend after the other {cut_calls - tail}", tail)]
+    cut = [Term("google", "cut", {
+        "chain write > suspend": 1 + tail,
+        f"{n_cut - tail} writes at {gc}, then the suspension": math.ceil((n_cut - tail) / gc) + tail,
+    }, 0.0, f"{n_cut} writes")]
+    n_all = sum(g_all.values())
     done = [
-        Term("google", "done", 1 + tail, sum(g_all.values()), gc, 0.0,
-             f"{sum(g_all.values())} writes ({groups} group removals)", tail),
-        Term("slack", "done", 1, kicks + tier2_writes, sc,
-             max(_rate_wait(2 + kicks, tier3, tier3), _rate_wait(1 + 2 * tier2_writes, PER_MINUTE["tier2"],
-                                                                   PER_MINUTE["tier2"])),
-             f"{kicks} kicks (tier 3: {tier3}/min, burst {tier3}) + {tier2_writes} user-group update (tier 2)"),
+        Term("google", "done", {"chain write > suspend": 1 + tail, f"{n_all} writes at {gc}": math.ceil(n_all / gc)},
+             0.0, f"{n_all} writes, {groups} of them group removals"),
+        Term("slack", "done", {f"{kicks + s_groups} writes at {sc}": math.ceil((kicks + s_groups) / sc)},
+             _rate_wait(2 + kicks, tier3, tier3),
+             f"{kicks} kicks (tier 3: {tier3}/min, burst {tier3}, 2 used by discovery), {s_groups} user-group update"),
     ]
-    assert METHOD_TIERS["conversations.kick"] == "tier3"
     return discovery, cut, done
 
 
@@ -343,13 +352,13 @@ def main() -> None:
               f"{sum(s.api_requests.values())} API requests; speed-up to done {s.done / m.done:.1f}x, "
               f"to cut {s.cut / m.cut:.1f}x")
     print()
-    print("bound = discovery + apply; each phase per system = max(chain x latency, ceil(calls / concurrency) x latency,"
-          " quota wait); rounds = ceil(calls / concurrency) (+1 for a call that must follow all the others);"
-          " systems run side by side, so each phase takes its slowest system")
+    print("bound = discovery + apply (a run applies a whole plan); each phase takes its slowest system; a system's"
+          " phase takes the most round trips any of its constraints forces (calls in a row, calls / allowed concurrency)"
+          " or its quota wait")
     for t in (*disc, *cut, *done):
-        print(f"  {t.system:7}{t.phase:10} chain {t.chain} x {L:.3f} = {t.chain * L:.3f}s; "
-              f"{t.rounds()} rounds of {t.concurrency} x {L:.3f} = {t.rounds() * L:.3f}s; "
-              f"quota wait {t.rate_wait:.3f}s  ({t.note})")
+        terms = "; ".join(f"{why}: {n} x {L * 1000:.0f} ms" for why, n in t.rounds.items())
+        quota = f"; quota wait {t.rate_wait:.3f}s" if t.rate_wait else ""
+        print(f"  {t.system:7}{t.phase:10} {t.seconds(L):.3f}s = max({terms}{quota})  [{t.note}]")
     print()
     python, cli = startup()
     print(f"CLI start-up (best of 5): offboard --help {cli * 1000:.0f} ms, python -c pass {python * 1000:.0f} ms")
