@@ -1,0 +1,51 @@
+"""The CLI starts fast: --help, status and connectors do not import Google's or Slack's client libraries.
+
+They are imported where a connector makes a call (connectors/google_workspace/clients.py,
+connectors/slack/client.py). Each command runs in a fresh interpreter, so that nothing
+another test imported hides an import.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import environ_for_subprocess
+
+CLIENT_LIBRARIES = ("googleapiclient", "google.auth", "google.oauth2", "google_auth_httplib2", "httplib2", "slack_sdk")
+
+PROBE = f"""
+import sys
+from offboard.cli import run
+code = run(sys.argv[1:])
+print("imported:", ",".join(m for m in {CLIENT_LIBRARIES!r} if m in sys.modules) or "none", "exit:", code)
+"""
+
+CONFIG = """\
+[org]
+name = "Example Org"
+domain = "example.org"
+
+[roster]
+path = "roster.csv"
+
+[connectors.google]
+service_account_file = "sa.json"
+admin = "admin@example.org"
+
+[connectors.slack]
+token_env = "SLACK_ADMIN_TOKEN"
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status"], ["status", "--json"], ["connectors"]])
+def test_these_commands_do_not_import_the_client_libraries(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "offboard.toml").write_text(CONFIG)
+    (tmp_path / "roster.csv").write_text("id,name,email,personal_email,status\nm042,Bob,bob@example.org,,active\n")
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=tmp_path, env=environ_for_subprocess(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("imported: none exit: 0"), (last, done.stderr)
