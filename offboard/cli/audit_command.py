@@ -13,8 +13,8 @@ from offboard import runs
 from offboard.audit import AuditResult, notification, run_audit
 from offboard.audit_config import audit_settings, notify_settings
 from offboard.cli.app import ConfigOption, app, console, err_console, print_json
+from offboard.cli.applying import apply_and_report, confirm_apply
 from offboard.cli.render import show_plan
-from offboard.cli.run_commands import _apply, _confirm_apply
 from offboard.errors import ConfigurationError, OffboardError
 from offboard.ledger import Ledger, ReportFiles
 from offboard.locking import hold
@@ -182,14 +182,14 @@ def _fix(ws: Workspace, result: AuditResult, playbook: str, dry_run: bool, yes: 
                 done.append({"member": person.id, "plan": plan.to_dict()})
                 continue
             if not yes:
-                _confirm_apply(person.id, len(plan.actions))
+                confirm_apply(person.id, len(plan.actions))
             run_id = runs.start_run(ws, plan, operator_name(ws.environ))
             if as_json:
                 runs.execute_run(ws, run_id, connectors, fresh=True)  # planned just now, as expel does
                 issue_report(ws, run_id)
                 done.append({"member": person.id, "run": runs.summarize(ws, run_id).to_dict()})
             else:
-                _apply(ws, run_id, connectors, False, fresh=True)
+                apply_and_report(ws, run_id, connectors, False, fresh=True)
                 done.append({"member": person.id, "run_id": run_id})
     if dry_run and not as_json:
         console.print("Dry run: nothing was changed.")

@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
 from offboard import runs
 from offboard.cli.app import ConfigOption, app, console, err_console, print_json
-from offboard.cli.render import LiveProgress, show_manual, show_plan, show_summary
-from offboard.errors import OffboardError
+from offboard.cli.applying import apply_and_report, ask, confirm_apply
+from offboard.cli.render import show_manual, show_plan
 from offboard.locking import hold
 from offboard.plan import Plan, build_plan, refuse_if_stale
 from offboard.reporting import issue_report, require_signing
-from offboard.spi import Connector
 from offboard.workspace import Workspace, operator_name
-
-
-def _ask(question: str) -> str:
-    """Ask at the terminal; refuse to guess when nobody is there to answer."""
-    if not sys.stdin.isatty():
-        raise OffboardError("confirmation needed but there is no terminal: review the plan with --dry-run, then pass --yes")
-    return typer.prompt(question, default="", show_default=False, err=True)
-
-
-def _confirm_apply(member_id: str, count: int) -> None:
-    answer = _ask(f"Type the member id ({member_id}) to apply these {count} actions, or press Enter to cancel")
-    if answer.strip() != member_id:
-        raise typer.Abort()
-
-
-def _apply(ws: Workspace, run_id: str, connectors: dict[str, Connector], as_json: bool, fresh: bool = False) -> int:
-    """Execute a run with a live display, issue its report, print the summary; returns the exit code.
-
-    ``fresh``: the run was planned (observed) just now, not resumed from the journal.
-    """
-    totals = {s: 0 for s in connectors}
-    for row in ws.journal.actions(run_id):
-        totals[row.system] = totals.get(row.system, 0) + 1
-    live = LiveProgress(console, totals) if console.is_terminal and not as_json else nullcontext()
-    with live as listener:
-        runs.execute_run(ws, run_id, connectors, listener, fresh=fresh)
-    issue_report(ws, run_id)
-    summary = runs.summarize(ws, run_id)
-    if as_json:
-        print_json(summary.to_dict())
-    else:
-        show_summary(console, summary)
-    return summary.exit_code
 
 
 @app.command()
@@ -74,9 +38,9 @@ def expel(
         interrupted = runs.unfinished_run(ws, person.id) if not (dry_run or save_plan) else None
         if interrupted is not None:
             err_console.print(f"An interrupted run {interrupted.id} for {person.id} is unfinished; resuming it.")
-            if not yes and _ask("Resume it instead of starting again? [y/N]").strip().lower() not in {"y", "yes"}:
+            if not yes and ask("Resume it instead of starting again? [y/N]").strip().lower() not in {"y", "yes"}:
                 raise typer.Abort()
-            return _apply(ws, interrupted.id, ws.connectors_for(book), as_json)
+            return apply_and_report(ws, interrupted.id, ws.connectors_for(book), as_json)
         plan = build_plan("expel", ws.org, person, book, connectors, ws.retry)
         if as_json and (dry_run or save_plan):
             print_json(plan.to_dict())
@@ -92,9 +56,9 @@ def expel(
                 console.print("Dry run: nothing was changed.")
             return 0
         if not yes:
-            _confirm_apply(person.id, len(plan.actions))
+            confirm_apply(person.id, len(plan.actions))
         run_id = runs.start_run(ws, plan, operator_name(ws.environ))
-        return _apply(ws, run_id, connectors, as_json, fresh=True)
+        return apply_and_report(ws, run_id, connectors, as_json, fresh=True)
 
 
 @app.command("apply")
@@ -118,9 +82,9 @@ def apply_plan(
         if not as_json:
             show_plan(console, saved)
         if not yes:
-            _confirm_apply(person.id, len(saved.actions))
+            confirm_apply(person.id, len(saved.actions))
         run_id = runs.start_run(ws, saved, operator_name(ws.environ))
-        return _apply(ws, run_id, connectors, as_json, fresh=True)
+        return apply_and_report(ws, run_id, connectors, as_json, fresh=True)
 
 
 @app.command()
@@ -141,7 +105,7 @@ def resume(
             console.print(f"Nothing to resume: run {run.id} was not interrupted (it is {summary.status}).")
             return summary.exit_code
         connectors = ws.connectors_for_plan(Plan.from_dict(run.plan))
-        return _apply(ws, run.id, connectors, as_json)
+        return apply_and_report(ws, run.id, connectors, as_json)
 
 
 @app.command()
