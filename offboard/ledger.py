@@ -18,13 +18,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
 from offboard import report_markdown
 from offboard.files import private_dir
-from offboard.signing import Signer
+
+if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
+    from offboard.signing import Signer
 
 NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
 ADDED_FIELDS = ("seq", "prev_sha256", "signed")

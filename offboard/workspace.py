@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from offboard import registry
 from offboard.config import Config, load_config
@@ -20,8 +21,10 @@ from offboard.plan import Plan
 from offboard.playbook import Playbook, find_playbook, load_playbook
 from offboard.retry import RetryPolicy
 from offboard.roster import Roster, load_roster
-from offboard.signing import Signer
 from offboard.spi import ConfigError, Connector, ConnectorContext, Member, validate_config
+
+if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
+    from offboard.signing import Signer
 
 
 @dataclass

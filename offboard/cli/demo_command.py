@@ -9,10 +9,9 @@ from pathlib import Path
 
 import typer
 
-from offboard import demo, runs
+from offboard import runs
 from offboard.cli.app import app, console
 from offboard.cli.render import show_plan, show_summary
-from offboard.ledger_verify import verify_ledger
 from offboard.plan import build_plan
 from offboard.reporting import issue_report
 from offboard.workspace import Workspace
@@ -27,6 +26,9 @@ def run_demo(
         from offboard.errors import OffboardError
 
         raise OffboardError(f"{keep} is not empty: give --keep a new or empty directory")
+    from offboard import demo  # the emulators (http.server) and key generation: only for this command
+    from offboard.ledger_verify import verify_ledger
+
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
     with holder as folder, demo.demo_org(Path(folder)) as org:
         console.print(f"Sandbox: a sample org in {org.root}, with emulated " + ", ".join(sorted(org.sandboxes)) + ".")

@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from offboard.plan import Plan
 from offboard.runs import ManualItem, RunSummary
@@ -112,9 +111,11 @@ class LiveProgress:
     """A progress bar per system while a run applies (only on a terminal)."""
 
     def __init__(self, console: Console, totals: dict[str, int]) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self._progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console, transient=False)
-        self._tasks: dict[str, TaskID] = {
+        self._tasks: dict[str, Any] = {
             system: self._progress.add_task(system, total=total, last="") for system, total in totals.items() if total
         }
         self._lock = threading.Lock()
