@@ -157,6 +157,8 @@ def one_at_a_time(connectors: Mapping[str, object]) -> None:
         gateway = getattr(connector, "gateway", None)
         if gateway is not None:  # Google reads its lists side by side while discovering
             gateway.read_fanout = 1
+        if hasattr(connector, "read_fanout"):  # so does Slack
+            connector.read_fanout = 1  # type: ignore[attr-defined]
 
 
 def measure(root: Path, latency: float, serial: bool) -> Measured:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from connectors.slack import actions, observe
@@ -33,6 +34,7 @@ SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "gro
 SCIM_SCOPE = "admin"
 GRID_SCOPE = "admin.users:write"
 NOTIFY_SCOPE = "chat:write"
+READ_FANOUT = 4  # discovery's reads at once: users.info, users.conversations, usergroups.list, auth.test
 
 
 class SlackConnector(Connector):
@@ -66,6 +68,7 @@ class SlackConnector(Connector):
         self._team: observe.Team | None = None
         self._directory: dict[str, str] | None = None
         self._lock = threading.Lock()
+        self.read_fanout = READ_FANOUT  # 1: discovery reads one after another (a benchmark's baseline)
 
     def team(self) -> observe.Team:
         with self._lock:
@@ -96,9 +99,20 @@ class SlackConnector(Connector):
         return observe.account(found) if found else None
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
-        user = observe.user(self.api, account.id)
-        private, public = observe.channels(self.api, account.id)
-        groups = observe.usergroups(self.api, account.id)
+        """Read-only: the user, their channels, the user groups and the workspace, side by side."""
+        reads = {
+            "user": lambda: observe.user(self.api, account.id),
+            "channels": lambda: observe.channels(self.api, account.id),
+            "groups": lambda: observe.usergroups(self.api, account.id),
+            "team": self.team,
+        }
+        if self.read_fanout <= 1:
+            seen = {name: read() for name, read in reads.items()}
+        else:
+            with ThreadPoolExecutor(min(self.read_fanout, len(reads)), thread_name_prefix="slack-read") as pool:
+                futures = {name: pool.submit(read) for name, read in reads.items()}
+            seen = {name: future.result() for name, future in futures.items()}  # the first failure is raised
+        user, (private, public), groups = seen["user"], seen["channels"], seen["groups"]
         before = {
             **observe.profile(user),
             "private_channels": private,

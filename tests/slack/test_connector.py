@@ -360,3 +360,12 @@ def test_expelling_someone_from_the_demo_sandbox(tmp_path: Path) -> None:
         assert connector.discover(connector.resolve(ann)) == []
     finally:
         sandbox.stop()
+
+
+def test_discovery_reads_side_by_side_or_one_by_one_to_the_same_plan(make_emulator: Make) -> None:
+    emulator = make_emulator("pro")
+    emulator.seed_member(ALICE.email, ALICE.name, private_channels=5, usergroups=2)
+    side_by_side = connect(emulator)
+    one_by_one = connect(emulator)
+    one_by_one.read_fanout = 1
+    assert side_by_side.discover(side_by_side.resolve(ALICE)) == one_by_one.discover(one_by_one.resolve(ALICE))
