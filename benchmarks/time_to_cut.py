@@ -7,6 +7,12 @@ delegates (Google) and 40 private channels (Slack on plan Pro: no SCIM, so the c
 are kicked one by one and deactivation is a manual step). Then runs the same member one
 call at a time, as a script of separate admin commands would, for comparison.
 
+"Enter" is the moment before resolve and discovery; time to cut ends when the last cut
+action's outcome is recorded (an engine Listener timestamps outcomes), time to done when
+the run ends. Each measurement runs in a fresh interpreter, as ``offboard expel`` does, and
+the emulators in a process of their own; requests are counted from the emulators' logs
+(Google's token grants apart).
+
     .venv/bin/python benchmarks/time_to_cut.py [--latency 0.08]
 
 It prints figures and asserts nothing. The bound model is printed term by term below
