@@ -16,6 +16,15 @@ from offboard.reporting import issue_report, require_signing
 from offboard.workspace import Workspace, operator_name
 
 
+def _mention_waiting_run(ws: Workspace, member_id: str) -> None:
+    """A new run is fine, but the operator should know an earlier one still waits on people."""
+    latest = ws.journal.runs(member_id, limit=1)
+    if latest and latest[0].status == runs.INCOMPLETE:
+        waiting = len(runs.summarize(ws, latest[0].id).manual)
+        err_console.print(f"Note: run {latest[0].id} for {member_id} still waits on {waiting} manual step(s): "
+                          f"offboard status {latest[0].id}", markup=False)
+
+
 @app.command()
 def expel(
     member: str = typer.Argument(..., help="Member id or email, as in the roster."),
@@ -41,6 +50,7 @@ def expel(
             if not yes and ask("Resume it instead of starting again? [y/N]").strip().lower() not in {"y", "yes"}:
                 raise typer.Abort()
             return apply_and_report(ws, interrupted.id, ws.connectors_for(book), as_json)
+        _mention_waiting_run(ws, person.id)
         plan = build_plan("expel", ws.org, person, book, connectors, ws.retry)
         if as_json and (dry_run or save_plan):
             print_json(plan.to_dict())

@@ -71,3 +71,9 @@ def test_status_lists_what_waits_on_a_person_first(cli, run_id):
     code, out, _ = cli("status", run_id)
     assert code == 3
     assert out.startswith("Waiting on a person:\n  bank:remove-signer: Remove the member as signer (needs confirmation by two people)\n")
+
+
+def test_expel_again_mentions_the_run_still_waiting_on_people(org, cli, run_id):
+    code, _, err = cli("expel", "m042", "--playbook", "test", "--dry-run")
+    assert code == 0
+    assert err == f"Note: run {run_id} for m042 still waits on 1 manual step(s): offboard status {run_id}\n"
