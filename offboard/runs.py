@@ -105,7 +105,8 @@ def finish(ws: Workspace, run_id: str) -> RunSummary:
     """Compute and store the run's status (reports are issued by the caller)."""
     summary = summarize(ws, run_id)
     ws.journal.finish_run(run_id, summary.status)
-    return summarize(ws, run_id)
+    summary.run = ws.journal.run(run_id) or summary.run  # the row now holds the status and finish time
+    return summary
 
 
 def is_interrupted(ws: Workspace, run_id: str) -> bool:
