@@ -87,9 +87,13 @@ class Workspace:
         for name, table in self.config.connectors.items():
             try:
                 classes[name] = registry.load(name)
+            except ConfigurationError as exc:
+                problems.append(f"[connectors.{name}]: {exc}")
+                continue
+            try:
                 validate_config(classes[name], table)
-            except (ConfigError, ConfigurationError) as exc:
-                problems.append(str(exc) if str(exc).startswith("[") else f"[connectors.{name}]: {exc}")
+            except ConfigError as exc:  # its message already names the table
+                problems.append(str(exc))
         if problems:
             raise ConfigurationError(f"{self.config.path.name}: " + "; ".join(problems))
         built: dict[str, Connector] = {}
