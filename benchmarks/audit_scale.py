@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
 import resource
 import tempfile
 import time
 import tracemalloc
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+from emulator_process import EmulatorProcess, Logged
 
 from offboard.audit import run_audit, stream_inventory
 from offboard.audit_config import AccountException
@@ -63,7 +63,8 @@ def deactivated(i: int) -> bool:
 # ---------------------------------------------------------------- the emulators' process
 
 
-def serve(conn: Connection, accounts: int, workdir: str) -> None:
+def build_emulators(workdir: str, accounts: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """In the emulators' process (see emulator_process): both systems seeded with ``accounts`` users, started."""
     from connectors.google_workspace.emulator import seeded_emulator
     from connectors.slack.emulator import SlackEmulator
 
@@ -84,22 +85,8 @@ def serve(conn: Connection, accounts: int, workdir: str) -> None:
     google.start()
     slack.start()
     google.write_key_file(Path(workdir) / "sa.json")
-    conn.send({"google": google.url, "slack": slack.url, "token": slack.admin_token,
-               "seeding": time.perf_counter() - started})
-    while True:
-        command = conn.recv()
-        if command == "clear":
-            google.clear_log()
-            slack.clear_log()
-            conn.send(None)
-        elif command == "counts":
-            conn.send({"google": [(r.method, r.path, r.query, b"") for r in google.log],
-                       "slack": [(r.method, r.path, {}, r.body) for r in slack.log]})
-        else:
-            google.stop()
-            slack.stop()
-            conn.send(None)
-            return
+    return {"google": google, "slack": slack}, {"google": google.url, "slack": slack.url, "token": slack.admin_token,
+                                                "seeding": time.perf_counter() - started}
 
 
 # ---------------------------------------------------------------- the audit's process
@@ -117,14 +104,14 @@ def connectors(urls: dict[str, Any], workdir: Path) -> dict[str, Any]:
     return {"google": google, "slack": slack}
 
 
-def figures(log: dict[str, list[tuple[str, str, dict[str, list[str]], bytes]]]) -> dict[str, dict[str, Any]]:
-    google = log["google"]
-    slack = log["slack"]
-    google_pages = [r for r in google if r[0] == "GET" and r[1] == GOOGLE_PAGE_PATH]
-    slack_pages = [r for r in slack if r[1] == SLACK_PAGE_PATH]
-    google_size = int(google_pages[0][2]["maxResults"][0]) if google_pages else 0
-    slack_size = int(parse_qs(slack_pages[0][3].decode())["limit"][0]) if slack_pages else 0
-    tokens = [r for r in google if r[1] == "/token"]
+def figures(log: list[Logged]) -> dict[str, dict[str, Any]]:
+    google = [r for r in log if r.system == "google"]
+    slack = [r for r in log if r.system == "slack"]
+    google_pages = [r for r in google if r.method == "GET" and r.path == GOOGLE_PAGE_PATH]
+    slack_pages = [r for r in slack if r.path == SLACK_PAGE_PATH]
+    google_size = int(google_pages[0].query["maxResults"][0]) if google_pages else 0
+    slack_size = int(parse_qs(slack_pages[0].body.decode())["limit"][0]) if slack_pages else 0  # posted as a form
+    tokens = [r for r in google if r.path == "/token"]
     return {
         "google": {"inventory": len(google_pages), "page_size": google_size, "grants": len(tokens),
                    "discover": len(google) - len(google_pages) - len(tokens)},
@@ -138,10 +125,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000, help="user accounts to seed in each system")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="offboard-audit-bench-"))
-    parent, child = multiprocessing.get_context("fork").Pipe()
-    process = multiprocessing.get_context("fork").Process(target=serve, args=(child, args.accounts, str(workdir)))
-    process.start()
-    urls = parent.recv()
+    emulators = EmulatorProcess(build_emulators, workdir, accounts=args.accounts)
+    urls = emulators.info
     members = [Member(f"m{i:05d}", f"User {i}", email(i), "", status(i)) for i in range(args.accounts - ORPHANS)]
     exceptions = [AccountException("google", f"{name}@{DOMAIN}", "service", "benchmark")
                   for name in ("admin", "archive", "bot-noreply")]
@@ -149,14 +134,12 @@ def main() -> None:
     try:
         # Pass 1, untraced: wall time and API calls.
         built = connectors(urls, workdir)
-        parent.send("clear")
-        parent.recv()
+        emulators.clear()
         started = time.perf_counter()
         result = run_audit(members, Ledger(workdir / "reports").reports(), built, exceptions, RetryPolicy())
         files = Ledger(workdir / "reports").append(result.to_document({"name": "Bench", "domain": DOMAIN}, "bench"), None)
         wall = time.perf_counter() - started
-        parent.send("counts")
-        calls = figures(parent.recv())
+        calls = figures(emulators.log())
         for connector in built.values():
             connector.close()
 
@@ -183,9 +166,7 @@ def main() -> None:
         del whole
         built["google"].close()
     finally:
-        parent.send("stop")
-        parent.recv()
-        process.join()
+        emulators.stop()
 
     print(f"offboard audit at scale: {args.accounts:,} seeded accounts per system; emulators in another process, "
           f"real HTTP on 127.0.0.1 (seeding took {urls['seeding']:.1f} s)")

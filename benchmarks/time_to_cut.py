@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from emulator_process import EmulatorProcess  # noqa: E402
+
 from connectors.google_workspace.emulator import TOKEN_PATH, GoogleEmulator  # noqa: E402
 from connectors.slack.emulator import SlackEmulator  # noqa: E402
 from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE  # noqa: E402
@@ -80,8 +82,8 @@ class Listener:
         return max(times) - self.start if times else None
 
 
-def serve_emulators(conn: Any, root: str, latency: float) -> None:
-    """In a process of its own: the emulators, seeded, until told to stop.
+def build_emulators(workdir: str, latency: float) -> tuple[dict[str, Any], dict[str, str]]:
+    """In a process of its own (see emulator_process): the emulators, seeded and started.
 
     Their request handling (Google's discovery-document checks, JSON) happens at Google and
     Slack in real life; in the benchmark's own process it would compete with the client for
@@ -94,25 +96,8 @@ def serve_emulators(conn: Any, root: str, latency: float) -> None:
     slack.seed_member(EMAIL, "Bob Example", private_channels=PRIVATE_CHANNELS)
     google.start()
     slack.start()
-    google.write_key_file(Path(root) / "sa.json")
-    conn.send({"google": google.url, "slack": slack.url, "slack_token": slack.admin_token})
-    while True:
-        command = conn.recv()
-        if command == "clear":
-            google.clear_log()
-            slack.clear_log()
-            conn.send(None)
-        elif command == "log":  # for a timeline when looking into a result
-            conn.send(sorted([(r.at, "google", r.method, r.path) for r in google.log]
-                             + [(r.at, "slack", r.method, r.path) for r in slack.log]))
-        elif command == "counts":
-            api = [r for r in google.log if r.path != TOKEN_PATH]
-            conn.send({"google": len(api), "slack": len(slack.log), "grants": len(google.log) - len(api)})
-        else:
-            google.stop()
-            slack.stop()
-            conn.send(None)
-            return
+    google.write_key_file(Path(workdir) / "sa.json")
+    return {"google": google, "slack": slack}, {"google": google.url, "slack": slack.url, "slack_token": slack.admin_token}
 
 
 class Org:
@@ -120,11 +105,8 @@ class Org:
 
     def __init__(self, root: Path, latency: float) -> None:
         root.mkdir(parents=True, exist_ok=True)
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve_emulators, args=(child, str(root), latency), daemon=True)
-        self.process.start()
-        urls = self.conn.recv()
+        self.emulators = EmulatorProcess(build_emulators, root, latency=latency)
+        urls = self.emulators.info
         (root / "roster.csv").write_text(ROSTER)
         (root / "bench.yaml").write_text(PLAYBOOK)
         (root / "offboard.toml").write_text(
@@ -135,13 +117,12 @@ class Org:
         )
         self.ws = Workspace.open(str(root / "offboard.toml"), {"SLACK_ADMIN_TOKEN": urls["slack_token"]})
 
-    def ask(self, command: str) -> Any:
-        self.conn.send(command)
-        return self.conn.recv()
-
-    def stop(self) -> None:
-        self.ask("stop")
-        self.process.join(10)
+    def counts(self) -> dict[str, int]:
+        """Requests since the last clear: API requests per system, and Google's token grants apart."""
+        log = self.emulators.log()  # ordered by time: a timeline when looking into a result
+        google = [r for r in log if r.system == "google"]
+        api = [r for r in google if r.path != TOKEN_PATH]
+        return {"google": len(api), "slack": sum(r.system == "slack" for r in log), "grants": len(google) - len(api)}
 
 
 @dataclass
@@ -177,7 +158,7 @@ def measure(root: Path, latency: float, serial: bool) -> Measured:
         if serial:
             one_at_a_time(connectors)
         concurrency = {s: c.max_concurrency for s, c in connectors.items()}
-        org.ask("clear")
+        org.emulators.clear()
         start = time.perf_counter()  # "enter": before resolve and discovery
         if serial:  # systems one after the other, too
             plans = [build_plan("expel", ws.org, member, _only(book, s), connectors, ws.retry) for s in ("google", "slack")]
@@ -196,14 +177,14 @@ def measure(root: Path, latency: float, serial: bool) -> Measured:
             execute_run(ws, start_run(ws, plan, "bench"), connectors, listener, fresh=True)
         done = time.perf_counter() - start
         cut = listener.last(Phase.CUT) or 0.0
-        counts = org.ask("counts")
+        counts = org.counts()
         for c in connectors.values():
             c.close()
         ws.close()
         return Measured(cut, done, planned, {"google": counts["google"], "slack": counts["slack"]}, counts["grants"],
                         dict(listener.states), plan, concurrency)
     finally:
-        org.stop()
+        org.emulators.stop()
 
 
 def _measure_twice(conn: Any, root: str, latency: float, serial: bool) -> None:
