@@ -195,6 +195,13 @@ class Journal:
             rows = self._query("SELECT * FROM runs WHERE member_id = ? ORDER BY started DESC LIMIT ?", (member_id, limit))
         return [_run(r) for r in rows]
 
+    def interrupted_runs(self, member_id: str | None = None) -> list[RunRow]:
+        """Runs with actions that never reached an outcome, newest first."""
+        sql = ("SELECT * FROM runs WHERE id IN (SELECT run_id FROM actions WHERE state IN (?, ?))"
+               + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
+        args = (PENDING, INTENT, member_id) if member_id is not None else (PENDING, INTENT)
+        return [_run(r) for r in self._query(sql, args)]
+
     def find_run(self, prefix: str) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started DESC", (prefix, f"{prefix}%"))
         exact = [r for r in rows if r["id"] == prefix]

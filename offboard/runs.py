@@ -116,10 +116,8 @@ def is_interrupted(ws: Workspace, run_id: str) -> bool:
 
 def unfinished_run(ws: Workspace, member_id: str | None = None) -> RunRow | None:
     """The latest interrupted run (of the member, when given)."""
-    for run in ws.journal.runs(member_id, limit=1 if member_id else 50):
-        if is_interrupted(ws, run.id):
-            return run
-    return None
+    interrupted = ws.journal.interrupted_runs(member_id)
+    return interrupted[0] if interrupted else None
 
 
 def find_run(ws: Workspace, run_id: str | None) -> RunRow:
