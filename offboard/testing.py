@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from offboard.spi import Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
+from offboard.spi import ACTIVE, Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -108,7 +108,7 @@ class ConnectorContract:
         assert harness.writes() == before, "the inventory changed the system"
         for account in accounts:
             assert account.system == connector.name
-            assert isinstance(account.attributes.get("active"), bool), f"{account.id}: attributes['active'] must be a bool"
+            assert isinstance(account.attributes.get(ACTIVE), bool), f"{account.id}: attributes['{ACTIVE}'] must be a bool"
         resolved = connector.resolve(harness.member)
         listed = [a for a in accounts if a.id == resolved.id]
         assert listed, "the member's account (as resolve gives it) is not in the inventory under the same id"
