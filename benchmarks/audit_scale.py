@@ -33,11 +33,11 @@ from urllib.parse import parse_qs
 
 from emulator_process import EmulatorProcess, Logged
 
-from offboard.audit import run_audit, stream_inventory
-from offboard.audit_config import AccountException
-from offboard.ledger import Ledger
-from offboard.pacing import Pacer
-from offboard.retry import RetryPolicy
+from offboard.apply.pacing import Pacer
+from offboard.apply.retry import RetryPolicy
+from offboard.audit.reconcile import run_audit, stream_inventory
+from offboard.audit.settings import AccountException
+from offboard.report.ledger import Ledger
 from offboard.spi import ConnectorContext, Member
 
 DOMAIN = "example.org"
@@ -65,8 +65,8 @@ def deactivated(i: int) -> bool:
 
 def build_emulators(workdir: str, accounts: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """In the emulators' process (see emulator_process): both systems seeded with ``accounts`` users, started."""
-    from connectors.google_workspace.emulator import seeded_emulator
-    from connectors.slack.emulator import SlackEmulator
+    from offboard.connectors.google_workspace.emulator import seeded_emulator
+    from offboard.connectors.slack.emulator import SlackEmulator
 
     started = time.perf_counter()
     google = seeded_emulator(DOMAIN)  # adds the admin, an archive account, an old intern and a bot
@@ -93,8 +93,8 @@ def build_emulators(workdir: str, accounts: int) -> tuple[dict[str, Any], dict[s
 
 
 def connectors(urls: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    from connectors.google_workspace import GoogleWorkspaceConnector
-    from connectors.slack import SlackConnector
+    from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+    from offboard.connectors.slack import SlackConnector
 
     google = GoogleWorkspaceConnector(
         {"service_account_file": "sa.json", "admin": f"admin@{DOMAIN}", "api_endpoint": urls["google"]},

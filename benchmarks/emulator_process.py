@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from offboard.emulation import Emulator
+    from offboard.testing.emulation import Emulator
 
 Build = Callable[..., "tuple[Mapping[str, Emulator], dict[str, Any]]"]
 

@@ -38,15 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from emulator_process import EmulatorProcess  # noqa: E402
+from offboard.connectors.google_workspace.emulator import TOKEN_PATH, GoogleEmulator  # noqa: E402
+from offboard.connectors.slack.emulator import SlackEmulator  # noqa: E402
+from offboard.connectors.slack.tiers import METHOD_TIERS, PER_MINUTE  # noqa: E402
 
-from connectors.google_workspace.emulator import TOKEN_PATH, GoogleEmulator  # noqa: E402
-from connectors.slack.emulator import SlackEmulator  # noqa: E402
-from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE  # noqa: E402
-from offboard.emulation import Faults  # noqa: E402
-from offboard.plan import Plan, build_plan  # noqa: E402
-from offboard.runs import execute_run, start_run  # noqa: E402
+from offboard.apply.runs import execute_run, start_run  # noqa: E402
+from offboard.operations.session import Workspace  # noqa: E402
+from offboard.plans.plan import Plan, build_plan  # noqa: E402
 from offboard.spi import Action, Phase  # noqa: E402
-from offboard.workspace import Workspace  # noqa: E402
+from offboard.testing.emulation import Faults  # noqa: E402
 
 DOMAIN = "example.org"
 MEMBER = "m042"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from offboard import retry
+from offboard.apply import retry
 from tests.fakes import FakeSystem, register_fake
 
 CONFIG = """\

@@ -16,7 +16,6 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
-from offboard import registry
 from offboard.spi import (
     Account,
     Action,
@@ -29,6 +28,7 @@ from offboard.spi import (
     Outcome,
     Phase,
     RetriableError,
+    registry,
 )
 
 

@@ -4,6 +4,6 @@ Importing this package does not import google-api-python-client or google-auth:
 they load on the first API call, so ``offboard --help`` stays fast.
 """
 
-from connectors.google_workspace.connector import GoogleWorkspaceConnector
+from .connector import GoogleWorkspaceConnector
 
 __all__ = ["GoogleWorkspaceConnector"]

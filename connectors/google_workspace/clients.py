@@ -24,13 +24,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from connectors.google_workspace.errors import (
+from offboard.spi import AuthError, ConnectorError, RetriableError
+
+from .errors import (
     TRANSPORT_ERRORS,
     from_http_error,
     from_transport_error,
     missing_scopes_error,
 )
-from offboard.spi import AuthError, ConnectorError, RetriableError
 
 HTTP_TIMEOUT = 30.0
 APIS = {"directory": ("admin", "directory_v1"), "datatransfer": ("admin", "datatransfer_v1"),

@@ -13,13 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from connectors.google_workspace import scopes
-from connectors.google_workspace.clients import GoogleClients
-from connectors.google_workspace.errors import missing_scopes_error
-from connectors.google_workspace.gateway import Gateway
-from connectors.google_workspace.kinds import KINDS, Kind
-from connectors.google_workspace.planner import Planner, Settings
-from offboard.pacing import RateLimit
+from offboard.apply.pacing import RateLimit
 from offboard.spi import (
     ACTIVE,
     Account,
@@ -36,6 +30,13 @@ from offboard.spi import (
     NotFoundError,
     Outcome,
 )
+
+from . import scopes
+from .clients import GoogleClients
+from .errors import missing_scopes_error
+from .gateway import Gateway
+from .kinds import KINDS, Kind
+from .planner import Planner, Settings
 
 NEVER = "1970-01-01T00:00:00.000Z"  # Google's lastLoginTime for "never signed in"
 RESOLVED_FRESH = 10.0  # seconds during which discover uses the user that resolve just read

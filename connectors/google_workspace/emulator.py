@@ -16,13 +16,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from connectors.google_workspace import discovery_check, scopes
-from connectors.google_workspace.emulator_api import WorkspaceApi
-from connectors.google_workspace.emulator_auth import TokenAuthority
-from connectors.google_workspace.emulator_errors import ApiError, google_error, rate_limited, scripted_error
-from connectors.google_workspace.emulator_state import User, Workspace
-from offboard.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
 from offboard.spi import Member
+from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
+
+from . import discovery_check, scopes
+from .emulator_api import WorkspaceApi
+from .emulator_auth import TokenAuthority
+from .emulator_errors import ApiError, google_error, rate_limited, scripted_error
+from .emulator_state import User, Workspace
 
 TOKEN_PATH = "/token"
 LICENSE_PRODUCT, LICENSE_SKU = "Google-Apps", "1010020027"  # Workspace Business Starter

@@ -11,10 +11,11 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from connectors.google_workspace.emulator_auth import Grant
-from connectors.google_workspace.emulator_errors import ApiError, bad_request, not_found
-from connectors.google_workspace.emulator_state import TRANSFER_APPS, Transfer, User, Workspace, hash_password
-from offboard.emulation import Request, Response
+from offboard.testing.emulation import Request, Response
+
+from .emulator_auth import Grant
+from .emulator_errors import ApiError, bad_request, not_found
+from .emulator_state import TRANSFER_APPS, Transfer, User, Workspace, hash_password
 
 Handler = Callable[[dict[str, str], Request, Grant], Response]
 NO_CONTENT = Response(204, None)

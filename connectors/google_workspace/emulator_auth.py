@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from offboard.emulation import Request, Response
+from offboard.testing.emulation import Request, Response
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 UNAUTHORIZED_CLIENT = ("Client is unauthorized to retrieve access tokens using this method, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offboard.emulation import Response
+from offboard.testing.emulation import Response
 
 STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
           409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",

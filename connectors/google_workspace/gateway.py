@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from connectors.google_workspace import scopes
-from connectors.google_workspace.clients import GoogleClients
 from offboard.spi import NotFoundError
+
+from . import scopes
+from .clients import GoogleClients
 
 CUSTOMER = "my_customer"
 DRIVE_APP_ID = "55656082996"

@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.google_workspace.gateway import Gateway
 from offboard.spi import NotFoundError, RetriableError
+
+from .gateway import Gateway
 
 Seen = tuple[bool | None, str]
 Done = tuple[bool, str]  # (changed, sentence): False when a delete found the item already gone

@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.google_workspace.gateway import Gateway
-from connectors.google_workspace.kinds import DEVICE_DONE
 from offboard.spi import Account, Action, FatalError, Phase
+
+from .gateway import Gateway
+from .kinds import DEVICE_DONE
 
 MakeAction = Callable[..., Action]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from offboard.spi import Account, Action, Capability, Connector, Member, Outcome, Phase
+from offboard.spi import Account, Action, Capability, Connector, ManualStep, Member, Outcome, Phase
 
 
 class ManualConnector(Connector):
@@ -35,13 +35,7 @@ class ManualConnector(Connector):
                 phase=Phase.MANUAL,
                 reversible=False,
                 account=account,
-                manual={
-                    "title": step["title"],
-                    "instructions": step.get("instructions", ""),
-                    "links": list(step.get("links", [])),
-                    "evidence": list(step.get("evidence", [])),
-                    "second_confirmer": bool(step.get("second_confirmer", False)),
-                },
+                manual=ManualStep.from_dict(step),
             )
             for step in options.get("steps", [])
         ]

@@ -1,5 +1,5 @@
 """Slack: deactivate (SCIM or a self-closing manual step), kick from private channels, leave user groups."""
 
-from connectors.slack.connector import SlackConnector
+from .connector import SlackConnector
 
 __all__ = ["SlackConnector"]

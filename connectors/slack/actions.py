@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from offboard.spi import Account, Action, Phase
+from offboard.spi import Account, Action, ManualStep, Phase
 
 NAME = "slack"
 
@@ -77,14 +77,7 @@ def deactivate_by_hand(account: Account, before: dict[str, Any], admin_url: str)
         after={"deleted": True},
         account=account,
         params={"user": account.id},
-        manual={
-            "title": f"Deactivate {account.label} in Slack",
-            "instructions": instructions,
-            "link": admin_url,
-            "evidence": [],
-            "second_confirmer": False,
-            "self_closing": True,
-        },
+        manual=ManualStep(f"Deactivate {account.label} in Slack", instructions, links=(admin_url,), self_closing=True),
     )
 
 

@@ -13,9 +13,10 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from connectors.slack import errors
-from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE
-from offboard.pacing import RateLimit
+from offboard.apply.pacing import RateLimit
+
+from . import errors
+from .tiers import METHOD_TIERS, PER_MINUTE
 
 RATE_LIMITS = {
     **{tier: RateLimit(PER_MINUTE[tier], 60) for tier in ("tier2", "tier3", "tier4")},

@@ -13,9 +13,6 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from connectors.slack import actions, observe
-from connectors.slack.client import RATE_LIMITS, SlackApi
-from connectors.slack.errors import PlanLimitError, RefusedError
 from offboard.spi import (
     Account,
     Action,
@@ -29,6 +26,10 @@ from offboard.spi import (
     Outcome,
     State,
 )
+
+from . import actions, observe
+from .client import RATE_LIMITS, SlackApi
+from .errors import PlanLimitError, RefusedError
 
 SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
 SCIM_SCOPE = "admin"
@@ -240,6 +241,6 @@ class SlackConnector(Connector):
         self.api.call("chat.postMessage", channel=target, text=text)
 
     def test_connection(self) -> list[str]:
-        from connectors.slack.doctor import problems
+        from .doctor import problems
 
         return problems(self)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.slack import errors, observe
 from offboard.spi import ConnectorError
 
+from . import errors, observe
+
 if TYPE_CHECKING:
-    from connectors.slack.connector import SlackConnector
+    from .connector import SlackConnector
 
 
 def problems(connector: SlackConnector) -> list[str]:
     """Problems as sentences; empty when the token works, is an admin's user token and has every scope."""
-    from connectors.slack.connector import GRID_SCOPE, SCIM_SCOPE, SCOPES
+    from .connector import GRID_SCOPE, SCIM_SCOPE, SCOPES
 
     api = connector.api
     found: list[str] = []

@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from connectors.slack.tiers import METHOD_TIERS, PER_MINUTE
-from connectors.slack.workspace import Channel, UserGroup, Workspace
-from offboard.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
 from offboard.spi import Member
+from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
+
+from .tiers import METHOD_TIERS, PER_MINUTE
+from .workspace import Channel, UserGroup, Workspace
 
 PLANS = ("free", "pro", "business+", "enterprise")
 SCIM_PLANS = frozenset({"business+", "enterprise"})

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.slack.client import SlackApi
-from connectors.slack.errors import PlanLimitError
 from offboard.spi import Account, FatalError, NotFoundError
+
+from .client import SlackApi
+from .errors import PlanLimitError
 
 ROLE_FLAGS = ("is_admin", "is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted", "is_bot")
 

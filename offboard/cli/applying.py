@@ -7,13 +7,13 @@ from contextlib import nullcontext
 
 import typer
 
-from offboard import runs
+from offboard.apply import runs
 from offboard.cli.app import console, print_json
 from offboard.cli.render import LiveProgress, show_summary
 from offboard.errors import OffboardError
-from offboard.reporting import issue_report
+from offboard.operations.session import Workspace
+from offboard.report.document import issue_report
 from offboard.spi import Connector
-from offboard.workspace import Workspace
 
 
 def ask(question: str) -> str:

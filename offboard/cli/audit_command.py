@@ -9,20 +9,20 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from offboard import runs
-from offboard.audit import AuditResult, notification, run_audit
-from offboard.audit_config import audit_settings, notify_settings
+from offboard.apply import runs
+from offboard.apply.locking import hold
+from offboard.apply.retry import call_with_retries
+from offboard.audit.reconcile import AuditResult, notification, run_audit
+from offboard.audit.settings import audit_settings, notify_settings
 from offboard.cli.app import ConfigOption, app, console, err_console, print_json
 from offboard.cli.applying import apply_and_report, confirm_apply
 from offboard.cli.render import show_plan
 from offboard.errors import ConfigurationError, OffboardError
-from offboard.ledger import Ledger, ReportFiles
-from offboard.locking import hold
-from offboard.plan import build_plan
-from offboard.reporting import issue_report, require_signing
-from offboard.retry import call_with_retries
+from offboard.operations.session import Workspace, operator_name
+from offboard.plans.plan import build_plan
+from offboard.report.document import issue_report, require_signing
+from offboard.report.ledger import Ledger, ReportFiles
 from offboard.spi import Capability, Connector
-from offboard.workspace import Workspace, operator_name
 
 COLUMNS = ("SITUATION", "SYSTEM", "ACCOUNT", "MEMBER", "DETAIL")
 

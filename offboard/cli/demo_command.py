@@ -9,12 +9,12 @@ from pathlib import Path
 
 import typer
 
-from offboard import runs
+from offboard.apply import runs
 from offboard.cli.app import app, console
 from offboard.cli.render import show_plan, show_summary
-from offboard.plan import build_plan
-from offboard.reporting import issue_report
-from offboard.workspace import Workspace
+from offboard.operations.session import Workspace
+from offboard.plans.plan import build_plan
+from offboard.report.document import issue_report
 
 
 @app.command("demo")
@@ -26,8 +26,8 @@ def run_demo(
         from offboard.errors import OffboardError
 
         raise OffboardError(f"{keep} is not empty: give --keep a new or empty directory")
-    from offboard import demo  # the emulators (http.server) and key generation: only for this command
-    from offboard.ledger_verify import verify_ledger
+    from offboard.report.verify import verify_ledger
+    from offboard.testing.contract import sandbox as demo  # the emulators (http.server) and key generation: only for this command
 
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
     with holder as folder, demo.demo_org(Path(folder)) as org:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from offboard import registry
 from offboard.cli.app import ConfigOption, app, console, print_json
 from offboard.errors import ConfigurationError
-from offboard.spi import Connector
-from offboard.workspace import Workspace
+from offboard.operations.session import Workspace
+from offboard.spi import Connector, registry
 
 
 @app.command("connectors")

@@ -10,7 +10,7 @@ import typer
 from offboard.cli.app import ConfigOption, app, console
 from offboard.config import CONFIG_ENV, DEFAULT_NAME, Config, load_config
 from offboard.errors import OffboardError
-from offboard.ledger import report_namespace
+from offboard.report.ledger import report_namespace
 
 
 def _optional_config(explicit: str | None) -> Config | None:
@@ -43,7 +43,7 @@ def keygen(
     config_path: str | None = ConfigOption,
 ) -> None:
     """Create the Ed25519 key that signs reports, and print what to publish."""
-    from offboard.signing import DEFAULT_KEY, generate_key  # cryptography: only for this command
+    from offboard.report.signing.keys import DEFAULT_KEY, generate_key  # cryptography: only for this command
 
     config = _optional_config(config_path)
     table = config.signing if config else {}
@@ -121,7 +121,7 @@ def verify(
         raise OffboardError(
             f"cannot read allowed_signers file {signers_path} ({exc.strerror}): pass --allowed-signers FILE"
         ) from exc
-    from offboard.ledger_verify import verify_ledger  # cryptography: only for this command
+    from offboard.report.verify import verify_ledger  # cryptography: only for this command
 
     result = verify_ledger(target, signers_text, allow_unsigned)
     for problem in result.problems:

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from offboard.plan import Plan
-from offboard.runs import ManualItem, RunSummary
+from offboard.apply.runs import ManualItem, RunSummary
+from offboard.plans.plan import Plan
 from offboard.spi import Action, Phase
 
 STATE_ORDER = ("changed", "ok", "failed", "skipped", "manual")
@@ -36,9 +36,9 @@ def change_text(before: Any, after: Any) -> str:
 
 def action_line(action: Action) -> str:
     if action.phase is Phase.MANUAL:
-        manual = action.manual or {}
-        needs = list(manual.get("evidence") or [])
-        if manual.get("second_confirmer"):
+        step = action.manual
+        needs = list(step.evidence) if step else []
+        if step and step.second_confirmer:
             needs.append("a second confirmer")
         return f"{action.summary}" + (f" (needs: {'; '.join(needs)})" if needs else "")
     change = change_text(action.before, action.after)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from offboard import runs
+from offboard.apply import runs
+from offboard.apply.locking import hold
 from offboard.cli.app import ConfigOption, app, console, err_console, print_json
 from offboard.cli.applying import apply_and_report, ask, confirm_apply
 from offboard.cli.render import show_manual, show_plan
-from offboard.locking import hold
-from offboard.plan import Plan, build_plan, refuse_if_stale
-from offboard.reporting import issue_report, require_signing
-from offboard.workspace import Workspace, operator_name
+from offboard.operations.session import Workspace, operator_name
+from offboard.plans.plan import Plan, build_plan, refuse_if_stale
+from offboard.report.document import issue_report, require_signing
 
 
 def _mention_waiting_run(ws: Workspace, member_id: str) -> None:

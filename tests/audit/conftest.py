@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from offboard.connectors.google_workspace.emulator import GoogleEmulator
+from offboard.connectors.google_workspace.emulator import start_sandbox as google_sandbox
+from offboard.connectors.slack.emulator import SlackEmulator
+from offboard.connectors.slack.emulator import start_sandbox as slack_sandbox
 
-from connectors.google_workspace.emulator import GoogleEmulator
-from connectors.google_workspace.emulator import start_sandbox as google_sandbox
-from connectors.slack.emulator import SlackEmulator
-from connectors.slack.emulator import start_sandbox as slack_sandbox
-from offboard.emulation import Sandbox
 from offboard.spi import Member
+from offboard.testing.emulation import Sandbox
 
 DOMAIN = "example.org"
 

@@ -6,9 +6,9 @@ import json
 import os
 import socket
 
-from offboard.ledger import Ledger, report_namespace
-from offboard.locking import hold
-from offboard.signing import generate_key
+from offboard.apply.locking import hold
+from offboard.report.ledger import Ledger, report_namespace
+from offboard.report.signing.keys import generate_key
 
 CLEAN = """\
 Audit: 2 accounts (fake 2), 2 linked to active members, 0 findings, 0 exceptions.

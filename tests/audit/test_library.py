@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.google_workspace import GoogleWorkspaceConnector
-from connectors.google_workspace.emulator import seeded_emulator
-from connectors.slack import SlackConnector
-from connectors.slack.emulator import SlackEmulator
-from offboard.audit import (
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.emulator import seeded_emulator
+from offboard.connectors.slack import SlackConnector
+from offboard.connectors.slack.emulator import SlackEmulator
+
+from offboard.apply.retry import RetryPolicy
+from offboard.audit.reconcile import (
     AuditResult,
     Finding,
     Matcher,
@@ -23,8 +25,7 @@ from offboard.audit import (
     revocations,
     stream_inventory,
 )
-from offboard.audit_config import AccountException
-from offboard.retry import RetryPolicy
+from offboard.audit.settings import AccountException
 from offboard.spi import Account, Capability, Connector, ConnectorContext, Member, RetriableError
 
 

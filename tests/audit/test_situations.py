@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from offboard.ledger import Ledger
+from offboard.report.ledger import Ledger
 
 TABLE = """\
 Audit: 18 accounts (google 10, slack 8), 4 linked to active members, 7 findings, 5 exceptions.

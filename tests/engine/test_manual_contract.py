@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from offboard.connectors.manual import ManualConnector
 
-from connectors.manual import ManualConnector
 from offboard.spi import ConnectorContext, Member
-from offboard.testing import ConnectorContract, Harness
+from offboard.testing.contract import ConnectorContract, Harness
 
 
 class TestManualContract(ConnectorContract):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from offboard.errors import ConfigurationError
-from offboard.roster import load_roster
+from offboard.members.roster import load_roster
 
 
 def test_toml_roster_with_identities(tmp_path: Path):

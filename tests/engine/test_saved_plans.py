@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from offboard.locking import hold
+from offboard.apply.locking import hold
 
 
 def test_a_saved_plan_applies_exactly(org, cli):

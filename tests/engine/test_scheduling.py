@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from offboard.engine import Engine
-from offboard.journal import Journal
-from offboard.retry import RetryPolicy
-from offboard.spi import Account, Action, Connector, Member, Outcome, Phase
+from offboard.apply.engine import Engine
+from offboard.apply.journal import Journal
+from offboard.apply.retry import RetryPolicy
+from offboard.spi import Account, Action, Connector, ManualStep, Member, Outcome, Phase
 
 ACCOUNT = Account("s", "bob", "bob")
 WAIT = 10.0  # a safety net against a hang, never reached when the scheduler is right
@@ -151,7 +152,7 @@ def test_right_after_execute_only_manual_steps_it_did_not_apply_are_looked_at_ag
     connector = SelfClosing(slots=1)
     connector.checked = []
     journal = Journal(tmp_path / "journal.sqlite3")
-    journal.create_run("r1", "expel", "m042", "Bob", "carol", {}, [("s", action("deactivate", Phase.MANUAL))])
+    journal.create_run("r1", "expel", "m042", "Bob", "carol", {}, [("s", replace(action("deactivate", Phase.MANUAL), manual=ManualStep("Deactivate", self_closing=True)))])
     engine = Engine(journal, {"s": connector}, RetryPolicy(sleep=lambda s: None))
     engine.execute("r1")
     assert engine.refresh_manual("r1", skip_applied=True) == 0 and connector.checked == []

@@ -5,12 +5,11 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from offboard import registry
+from offboard.apply.engine import Engine
+from offboard.apply.journal import Journal
+from offboard.apply.retry import RetryPolicy
 from offboard.cli.app import app
-from offboard.engine import Engine
-from offboard.journal import Journal
-from offboard.retry import RetryPolicy
-from offboard.spi import Action, Phase
+from offboard.spi import Action, Phase, registry
 from tests.fakes import FakeConnector
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()

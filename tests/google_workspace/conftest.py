@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.emulator import GoogleEmulator, seeded_emulator
 
-from connectors.google_workspace import GoogleWorkspaceConnector
-from connectors.google_workspace.emulator import GoogleEmulator, seeded_emulator
 from offboard.spi import ConnectorContext, Member
 
 DOMAIN = "example.org"

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.emulator import GoogleEmulator, start_sandbox
 
-from connectors.google_workspace import GoogleWorkspaceConnector
-from connectors.google_workspace.emulator import GoogleEmulator, start_sandbox
-from offboard.pacing import Pacer
+from offboard.apply.pacing import Pacer
 from offboard.spi import ConfigError, ConnectorContext, Member, Phase, RetriableError, State
 from tests.google_workspace.conftest import ANN, BEN, DOMAIN, FORMER
 
@@ -33,7 +33,7 @@ def test_config_is_checked_at_load_time(tmp_path: Path, extra: dict[str, object]
 
 
 def test_loading_the_package_does_not_import_the_google_libraries() -> None:
-    code = ("import sys, connectors.google_workspace as g; g.GoogleWorkspaceConnector; "
+    code = ("import sys, offboard.connectors.google_workspace as g; g.GoogleWorkspaceConnector; "
             "print(sorted(m for m in sys.modules if m.startswith(('google', 'httplib2'))))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 

@@ -1,4 +1,4 @@
-"""The standard connector suite (offboard.testing) over the Workspace emulator."""
+"""The standard connector suite (offboard.testing.contract) over the Workspace emulator."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable, Sequence
 
 import pytest
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU, GoogleEmulator
 
-from connectors.google_workspace import GoogleWorkspaceConnector
-from connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU, GoogleEmulator
-from offboard.testing import ConnectorContract, Harness
+from offboard.testing.contract import ConnectorContract, Harness
 from tests.google_workspace.conftest import ANN
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from google.auth import crypt, jwt
+from offboard.connectors.google_workspace import scopes
+from offboard.connectors.google_workspace.emulator import GoogleEmulator
 
-from connectors.google_workspace import scopes
-from connectors.google_workspace.emulator import GoogleEmulator
 from tests.google_workspace.conftest import ANN
 
 ADMIN = "admin@example.org"

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector, scopes
+from offboard.connectors.google_workspace.emulator import GoogleEmulator
+from offboard.connectors.google_workspace.errors import from_http_error
 
-from connectors.google_workspace import GoogleWorkspaceConnector, scopes
-from connectors.google_workspace.emulator import GoogleEmulator
-from connectors.google_workspace.errors import from_http_error
 from offboard.spi import Action, AuthError, FatalError, NotFoundError, RetriableError, State
 from tests.google_workspace.conftest import ANN
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.emulator import GoogleEmulator
 
-from connectors.google_workspace import GoogleWorkspaceConnector
-from connectors.google_workspace.emulator import GoogleEmulator
 from offboard.spi import FatalError, Phase, State
-from offboard.testing import order_for_apply
+from offboard.testing.contract import order_for_apply
 from tests.google_workspace.conftest import ANN, FORMER
 
 
@@ -32,7 +32,7 @@ def test_suspend_depends_on_every_other_cut_action(connector: GoogleWorkspaceCon
 
 def test_licence_org_unit_and_transfer_wait_for_the_whole_cut(make_connector) -> None:
     """The engine lets clean work overlap the cut: these three must not (Gmail settings need the licence)."""
-    from connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU
+    from offboard.connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU
 
     connector = make_connector(org_unit="/Former members", license_product=LICENSE_PRODUCT, license_sku=LICENSE_SKU)
     actions = connector.discover(connector.resolve(ANN))
@@ -106,7 +106,7 @@ def test_concurrent_apply_from_many_threads(emulator: GoogleEmulator,
 
 def test_apply_planned_sends_the_write_alone(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
     """Right after the plan, no re-read before each write: one request per action."""
-    from connectors.google_workspace.kinds import KINDS
+    from offboard.connectors.google_workspace.kinds import KINDS
 
     actions = [a for a in order_for_apply(connector.discover(connector.resolve(ANN))) if KINDS[a.kind].write_first]
     emulator.clear_log()

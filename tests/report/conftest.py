@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from offboard.ledger import Ledger
-from offboard.signing import FileKeySigner
+from offboard.report.ledger import Ledger
+from offboard.report.signing.keys import FileKeySigner
 
 NAMESPACE = "offboard-report@example.org"
 needs_ssh_keygen = pytest.mark.skipif(

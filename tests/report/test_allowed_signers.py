@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from offboard.allowed_signers import match_pattern_list, parse_allowed_signers, verify_signature
-from offboard.sshsig import SignatureError
+from offboard.report.signing.allowed_signers import match_pattern_list, parse_allowed_signers, verify_signature
+from offboard.report.signing.sshsig import SignatureError
 from tests.report.conftest import NAMESPACE, allowed
 
 DATA = b'{"kind":"expel","seq":1}'

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from offboard import sshsig
 from offboard.cli import run
 from offboard.config import load_config
-from offboard.ledger import Ledger
-from offboard.signing import load_signer
+from offboard.report.ledger import Ledger
+from offboard.report.signing import sshsig
+from offboard.report.signing.keys import load_signer
 from tests.report.conftest import document
 
 CONFIG = """[org]

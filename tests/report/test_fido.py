@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from offboard import sshsig
-from offboard.allowed_signers import verify_signature
-from offboard.sshsig import SignatureError, mpint, string
+from offboard.report.signing import sshsig
+from offboard.report.signing.allowed_signers import verify_signature
+from offboard.report.signing.sshsig import SignatureError, mpint, string
 from tests.report.conftest import NAMESPACE, needs_ssh_keygen
 
 DATA = b'{"kind":"suspend","seq":4}'

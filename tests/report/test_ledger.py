@@ -11,8 +11,8 @@ import pytest
 import rfc8785
 
 from offboard.errors import OffboardError
-from offboard.ledger import Ledger
-from offboard.ledger_verify import verify_ledger
+from offboard.report.ledger import Ledger
+from offboard.report.verify import verify_ledger
 from tests.report.conftest import NAMESPACE, allowed, document, needs_ssh_keygen
 
 

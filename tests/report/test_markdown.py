@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offboard.report_markdown import render
+from offboard.report.markdown import render
 from tests.report.conftest import action, document
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from offboard import sshsig
-from offboard.allowed_signers import verify_signature
 from offboard.config import parse_config
 from offboard.errors import OffboardError
-from offboard.signing import AgentSigner, FileKeySigner, generate_key, load_signer
-from offboard.ssh_agent import AgentClient
+from offboard.report.signing import sshsig
+from offboard.report.signing.agent import AgentClient
+from offboard.report.signing.allowed_signers import verify_signature
+from offboard.report.signing.keys import AgentSigner, FileKeySigner, generate_key, load_signer
 from tests.report.conftest import NAMESPACE, allowed, needs_ssh_keygen, ssh_add
 
 DATA = b'{"kind":"expel","seq":1}'

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from offboard.connectors.slack import SlackConnector
+from offboard.connectors.slack.emulator import SCIM_PLANS, SlackEmulator
 
-from connectors.slack import SlackConnector
-from connectors.slack.emulator import SCIM_PLANS, SlackEmulator
-from offboard.pacing import Pacer
+from offboard.apply.pacing import Pacer
 from offboard.spi import ConnectorContext, Member
 
 ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from offboard.connectors.slack import SlackConnector
+from offboard.connectors.slack.emulator import SlackEmulator
 
-from connectors.slack import SlackConnector
-from connectors.slack.emulator import SlackEmulator
 from offboard.spi import Action, ConfigError, ConnectorContext, Member, Phase, State
-from offboard.testing import order_for_apply
+from offboard.testing.contract import order_for_apply
 from tests.slack.conftest import ALICE, connect
 
 Make = Callable[..., SlackEmulator]
@@ -41,7 +41,7 @@ def test_config_is_checked_at_load_time() -> None:
 
 
 def test_slack_sdk_is_imported_on_first_use_only() -> None:
-    code = "import sys, connectors.slack; assert 'slack_sdk' not in sys.modules, 'imported eagerly'"
+    code = "import sys, offboard.connectors.slack; assert 'slack_sdk' not in sys.modules, 'imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -112,8 +112,8 @@ def test_without_scim_kicks_run_at_once_and_deactivation_is_a_self_closing_manua
     actions = plan_for(connect(emulator))
     manual = actions["slack:deactivate"]
     assert manual.phase is Phase.MANUAL and manual.manual is not None
-    assert manual.manual["self_closing"] is True and manual.manual["second_confirmer"] is False
-    assert "https://offboard-demo.slack.com/admin" in manual.manual["instructions"]
+    assert manual.manual is not None and manual.manual.self_closing and not manual.manual.second_confirmer
+    assert "https://offboard-demo.slack.com/admin" in manual.manual.instructions
     kicks = [a for a in actions.values() if a.kind == "channel-kick"]
     assert len(kicks) == 2 and all(a.phase is Phase.CLEAN and not a.depends_on for a in kicks)
     assert all("private" in a.params["name"] for a in kicks), "public channels are listed, not kicked"
@@ -167,9 +167,9 @@ def test_the_manual_step_closes_itself_once_slack_shows_the_account_deactivated(
 
 
 def test_the_engine_closes_the_manual_step_on_refresh(make_emulator: Make, tmp_path: Path) -> None:
-    from offboard.engine import Engine
-    from offboard.journal import Journal
-    from offboard.retry import RetryPolicy
+    from offboard.apply.engine import Engine
+    from offboard.apply.journal import Journal
+    from offboard.apply.retry import RetryPolicy
 
     emulator = make_emulator("pro")
     uid = emulator.seed_member(ALICE.email, ALICE.name)
@@ -191,9 +191,9 @@ def test_the_engine_closes_the_manual_step_on_refresh(make_emulator: Make, tmp_p
 
 
 def test_forty_kicks_on_eight_threads_share_one_client(make_emulator: Make, tmp_path: Path) -> None:
-    from offboard.engine import Engine
-    from offboard.journal import Journal
-    from offboard.retry import RetryPolicy
+    from offboard.apply.engine import Engine
+    from offboard.apply.journal import Journal
+    from offboard.apply.retry import RetryPolicy
 
     emulator = make_emulator("pro")
     emulator.seed_member(ALICE.email, ALICE.name, private_channels=40, usergroups=3)
@@ -340,7 +340,7 @@ def test_doctor_says_the_token_user_is_no_admin(emulator: SlackEmulator) -> None
 
 
 def test_expelling_someone_from_the_demo_sandbox(tmp_path: Path) -> None:
-    from connectors.slack.emulator import start_sandbox
+    from offboard.connectors.slack.emulator import start_sandbox
 
     ann = Member("m1", "Ann Active", "ann@example.org")
     sandbox = start_sandbox("example.org", [ann, Member("m2", "Bob Busy", "bob@example.org")], tmp_path)

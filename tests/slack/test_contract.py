@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from offboard.connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
 
-from connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
 from offboard.spi import Action
-from offboard.testing import ConnectorContract, Harness
+from offboard.testing.contract import ConnectorContract, Harness
 from tests.slack.conftest import ALICE, connect
 
 

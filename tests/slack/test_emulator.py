@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from offboard.connectors.slack.emulator import SlackEmulator, start_sandbox
 
-from connectors.slack.emulator import SlackEmulator, start_sandbox
 from offboard.spi import Member
 
 Make = Callable[..., SlackEmulator]

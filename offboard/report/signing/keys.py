@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from offboard import sshsig
 from offboard.config import Config
 from offboard.errors import ConfigurationError, OffboardError
 from offboard.files import private_dir
-from offboard.ssh_agent import SSH_AGENT_RSA_SHA2_512, AgentClient, Identity
+from offboard.report.signing import sshsig
+from offboard.report.signing.agent import SSH_AGENT_RSA_SHA2_512, AgentClient, Identity
 
 SIGNING_KEYS = frozenset({"key", "signer", "allowed_signers", "passphrase_env", "agent_key"})
 DEFAULT_KEY = "keys/offboard_ed25519"

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from offboard.apply.journal import utc_now
+from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.errors import ConfigurationError, StalePlanError
-from offboard.journal import utc_now
-from offboard.playbook import Playbook, Step
-from offboard.retry import RetryPolicy, call_with_retries
+from offboard.plans.playbook import Playbook, Step
 from offboard.spi import Account, Action, Connector, ConnectorError, Member, Phase
 
 FORMAT = "offboard-plan/1"
@@ -177,7 +177,7 @@ def refuse_if_stale(saved: Plan, fresh: Plan, plan_path: Path) -> None:
 
 
 def _title(connector_name: str) -> str:
-    from offboard import registry
+    from offboard.spi import registry
 
     try:
         return registry.load(connector_name).title

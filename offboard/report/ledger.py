@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
-from offboard import report_markdown
 from offboard.files import private_dir
+from offboard.report import markdown as report_markdown
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
-    from offboard.signing import Signer
+    from offboard.report.signing.keys import Signer
 
 NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
 ADDED_FIELDS = ("seq", "prev_sha256", "signed")

@@ -12,19 +12,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from offboard import registry
+from offboard.apply.journal import Journal
+from offboard.apply.pacing import Pacer
+from offboard.apply.retry import RetryPolicy
 from offboard.config import Config, load_config
 from offboard.errors import ConfigurationError
-from offboard.journal import Journal
-from offboard.pacing import Pacer
-from offboard.plan import Plan
-from offboard.playbook import Playbook, find_playbook, load_playbook
-from offboard.retry import RetryPolicy
-from offboard.roster import Roster, load_roster
-from offboard.spi import ConfigError, Connector, ConnectorContext, Member, validate_config
+from offboard.members.roster import Roster, load_roster
+from offboard.plans.plan import Plan
+from offboard.plans.playbook import Playbook, find_playbook, load_playbook
+from offboard.spi import ConfigError, Connector, ConnectorContext, Member, registry, validate_config
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
-    from offboard.signing import Signer
+    from offboard.report.signing.keys import Signer
 
 
 @dataclass
@@ -50,7 +49,7 @@ class Workspace:
     @cached_property
     def signer(self) -> Signer | None:
         """The report signer, loaded once per command (a passphrase is asked once)."""
-        from offboard.signing import load_signer
+        from offboard.report.signing.keys import load_signer
 
         return load_signer(self.config, self.environ)
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from offboard import sshsig
-from offboard.sshsig import SignatureError
+from offboard.report.signing import sshsig
+from offboard.report.signing.sshsig import SignatureError
 
 
 @dataclass(frozen=True)

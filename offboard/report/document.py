@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from offboard.apply.journal import utc_now
+from offboard.apply.runs import summarize
 from offboard.errors import OffboardError
-from offboard.journal import utc_now
-from offboard.ledger import Ledger, ReportFiles
-from offboard.plan import Plan
-from offboard.runs import summarize
-from offboard.workspace import Workspace
+from offboard.operations.session import Workspace
+from offboard.plans.plan import Plan
+from offboard.report.ledger import Ledger, ReportFiles
 
 FORMAT = "offboard-report/1"
 

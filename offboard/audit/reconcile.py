@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from offboard import retry as retry_module
-from offboard.audit_config import AccountException
-from offboard.journal import utc_now
-from offboard.retry import RetryPolicy, call_with_retries
+from offboard.apply import retry as retry_module
+from offboard.apply.journal import utc_now
+from offboard.apply.retry import RetryPolicy, call_with_retries
+from offboard.audit.settings import AccountException
 from offboard.spi import Account, Action, Capability, Connector, ConnectorError, Member, Phase, RetriableError
 
 FORMAT = "offboard-report/1"

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from offboard.engine import Engine, Listener
+from offboard.apply.engine import Engine, Listener
+from offboard.apply.journal import INTENT, PENDING, ActionRow, Confirmation, RunRow, utc_now
 from offboard.errors import OffboardError
-from offboard.journal import INTENT, PENDING, ActionRow, Confirmation, RunRow, utc_now
-from offboard.plan import Plan
-from offboard.spi import Connector, Phase, State
-from offboard.workspace import Workspace
+from offboard.operations.session import Workspace
+from offboard.plans.plan import Plan
+from offboard.spi import Connector, ManualStep, Phase, State
 
 COMPLETE, INCOMPLETE, FAILED, INTERRUPTED = "complete", "incomplete", "failed", "interrupted"
 EXIT_CODES = {COMPLETE: 0, FAILED: 2, INCOMPLETE: 3, INTERRUPTED: 1}
@@ -173,9 +173,10 @@ def _needs(row: ActionRow, confirmations: Sequence[Confirmation]) -> str:
     done = [c for c in confirmations if c.system == row.system and c.action_id == row.action.id]
     if done:
         return f"a second confirmer (confirmed by {done[0].by})"
-    if row.action.connector != "manual":
+    step = row.action.manual
+    if step is None or step.self_closing:
         return "done by a person (the system closes it when it sees it done)"
-    if (row.action.manual or {}).get("second_confirmer"):
+    if step.second_confirmer:
         return "confirmation by two people"
     return "confirmation"
 
@@ -234,8 +235,8 @@ def confirm_step(ws: Workspace, run_id: str, request: ConfirmRequest) -> tuple[A
         raise OffboardError(
             f"step {row.action.id} is not waiting for a person (it is {row.state}); see `offboard status {run_id}`"
         )
-    manual = row.action.manual or {}
-    needed = list(manual.get("evidence") or [])
+    step = row.action.manual or ManualStep(row.action.summary)
+    needed = list(step.evidence)
     if needed and not request.not_applicable and not request.evidence and not request.reference:
         raise OffboardError(
             f"step {row.action.id} needs evidence ({'; '.join(needed)}): pass --evidence FILE or --reference TEXT"
@@ -248,7 +249,7 @@ def confirm_step(ws: Workspace, run_id: str, request: ConfirmRequest) -> tuple[A
         run_id, row.system, row.action.id, request.by.strip(), utc_now(), request.reference, request.note, evidence,
         request.not_applicable, request.reason,
     ))
-    required = 2 if manual.get("second_confirmer") else 1
+    required = 2 if step.second_confirmer else 1
     people = [*(c.by for c in earlier), request.by.strip()]
     if len(people) < required:
         ws.journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL.value, attempts=0,

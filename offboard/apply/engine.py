@@ -31,8 +31,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
-from offboard.journal import INTENT, PENDING, TERMINAL, ActionRow, Journal
-from offboard.retry import RetryPolicy, call_with_retries
+from offboard.apply.journal import INTENT, PENDING, TERMINAL, ActionRow, Journal
+from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ class Engine:
         closed = 0
         for row in self.journal.actions(run_id):
             connector = self.connectors.get(row.system)
-            if row.state != State.MANUAL.value or connector is None or row.action.connector == "manual":
+            if row.state != State.MANUAL.value or connector is None or not _self_closing(row.action):
                 continue
             if skip_applied and row.key in self._applied:
                 continue
@@ -235,3 +235,8 @@ class Engine:
                                             attempts=checked.attempts, detail="done by a person; confirmed by the system")
                 closed += 1
         return closed
+
+
+def _self_closing(action: Action) -> bool:
+    """A manual step the system can see done; the others wait for ``offboard confirm``."""
+    return action.manual is not None and action.manual.self_closing

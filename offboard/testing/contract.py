@@ -2,7 +2,7 @@
 
 Use it from a connector's tests::
 
-    from offboard.testing import ConnectorContract, Harness
+    from offboard.testing.contract import ConnectorContract, Harness
 
     class TestSlackContract(ConnectorContract):
         @pytest.fixture

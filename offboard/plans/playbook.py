@@ -25,7 +25,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
-class ManualStep:
+class ChecklistStep:
     id: str
     title: str
     instructions: str = ""
@@ -46,7 +46,7 @@ class Step:
     actions: tuple[str, ...] = ()  # action kinds to keep; empty = all discovered
     options: Mapping[str, Any] = field(default_factory=dict)
     on_failure: str = "continue"
-    manual_steps: tuple[ManualStep, ...] = ()
+    manual_steps: tuple[ChecklistStep, ...] = ()
 
     def discover_options(self) -> dict[str, Any]:
         """What the connector's ``discover`` receives."""
@@ -68,7 +68,7 @@ class Playbook:
 
 
 def packaged_playbooks() -> Path:
-    return Path(str(resources.files("playbooks")))
+    return Path(str(resources.files("offboard.playbooks")))
 
 
 def find_playbook(name_or_path: str, config_dir: Path | None) -> Path:
@@ -198,7 +198,7 @@ class _Validator:
         manual = self.manual_steps(keys.get("steps"), connector, system)
         return Step(connector, system, self.scalar(keys.get("title"), "title"), actions, options, on_failure, manual)
 
-    def manual_steps(self, node: yaml.Node | None, connector: str, system: str) -> tuple[ManualStep, ...]:
+    def manual_steps(self, node: yaml.Node | None, connector: str, system: str) -> tuple[ChecklistStep, ...]:
         if node is None:
             if connector == "manual":
                 self.fail(None, f"manual step '{system}' needs a 'steps' list")
@@ -226,7 +226,7 @@ class _Validator:
             if step_id in ids:
                 self.fail(keys["id"], f"id '{step_id}' repeats")
             ids.add(step_id)
-            result.append(ManualStep(
+            result.append(ChecklistStep(
                 step_id, title, self.scalar(keys.get("instructions"), "instructions"),
                 self.strings(keys.get("links"), "links"), self.strings(keys.get("evidence"), "evidence"),
                 self.flag(keys.get("second_confirmer"), "second_confirmer"),

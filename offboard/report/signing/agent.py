@@ -10,8 +10,8 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from offboard import sshsig
 from offboard.errors import OffboardError
+from offboard.report.signing import sshsig
 
 SSH_AGENT_FAILURE = 5
 SSH_AGENTC_REQUEST_IDENTITIES = 11

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offboard.allowed_signers import verify_signature
 from offboard.errors import OffboardError
-from offboard.ledger import NAME, Entry, entries, report_namespace
-from offboard.sshsig import SignatureError
+from offboard.report.ledger import NAME, Entry, entries, report_namespace
+from offboard.report.signing.allowed_signers import verify_signature
+from offboard.report.signing.sshsig import SignatureError
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from offboard import registry
-from offboard.emulation import Sandbox
-from offboard.ledger import report_namespace
-from offboard.roster import load_roster
-from offboard.signing import generate_key
+from offboard.members.roster import load_roster
+from offboard.report.ledger import report_namespace
+from offboard.report.signing.keys import generate_key
+from offboard.spi import registry
+from offboard.testing.emulation import Sandbox
 
 DOMAIN = "example.org"
 ORG_NAME = "Example Volunteers"

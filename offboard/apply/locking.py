@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from offboard.apply.journal import utc_now
 from offboard.errors import RunLocked
 from offboard.files import private_dir
-from offboard.journal import utc_now
 
 
 @contextmanager

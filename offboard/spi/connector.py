@@ -1,0 +1,161 @@
+"""The connector contract: what a connector declares and what the engine executes.
+
+A connector observes and changes one system. It never retries, sleeps or journals:
+the engine owns concurrency, retries, rate limits and durability. A connector's job
+is to describe (``discover``), to act idempotently (``apply``), to re-observe
+(``check``) and to classify its errors into the small taxonomy below.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from offboard.apply.pacing import Pacer, RateLimit
+from offboard.spi.errors import AuthError, ConfigError
+from offboard.spi.model import Account, Action, Capability, Member, Outcome
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One key of a connector's ``[connectors.NAME]`` table."""
+
+    name: str
+    description: str
+    required: bool = False
+    default: Any = None
+    secret: bool = False  # the value names a secret source (``*_env`` / ``*_file``), never the secret
+    type: type = str
+
+
+@dataclass
+class ConnectorContext:
+    """What the engine hands a connector: where it lives and how to read secrets."""
+
+    org_name: str
+    org_domain: str
+    base_dir: Path  # directory of the config file; relative paths resolve against it
+    environ: Mapping[str, str]
+    pacer: Pacer = field(default_factory=Pacer)
+
+    def pace(self, bucket: str) -> None:
+        """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``)."""
+        self.pacer.pace(bucket)
+
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def secret_from_env(self, var: str) -> str:
+        """Read a secret from the environment variable the config names."""
+        value = self.environ.get(var, "")
+        if not value:
+            raise AuthError(f"environment variable {var} is not set: export it with the credential")
+        return value
+
+
+class Connector(ABC):
+    """Base class of every connector. Subclasses set the class attributes and the methods.
+
+    ``__init__`` validates the config table and raises ``ConfigError`` (message names the
+    key) but does not touch the network: construction must be cheap and offline.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]  # "Google Workspace"
+    version: ClassVar[str] = "0.1.0"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REVOKE})
+    config_fields: ClassVar[tuple[ConfigField, ...]] = ()
+    permissions: ClassVar[tuple[str, ...]] = ()  # API scopes / admin rights it needs
+    max_concurrency: ClassVar[int] = 4  # actions applied at once against this system (threads)
+    rate_limits: ClassVar[Mapping[str, RateLimit]] = {}  # pacing buckets, used via context.pace()
+
+    def __init__(self, config: Mapping[str, Any], context: ConnectorContext) -> None:
+        self.config = validate_config(self, config)
+        self.context = context
+
+    # -- required
+
+    @abstractmethod
+    def resolve(self, member: Member) -> Account | None:
+        """Find the member's account, read-only. ``None`` when they have none here."""
+
+    @abstractmethod
+    def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
+        """Observe current access read-only and return what must change. No writes, ever."""
+
+    @abstractmethod
+    def apply(self, action: Action) -> Outcome:
+        """Make one change. Idempotent: re-check first and answer ``ok`` if already done."""
+
+    # -- optional
+
+    def apply_planned(self, action: Action) -> Outcome:
+        """``apply`` for an action observed moments ago by ``discover`` and never attempted.
+
+        The engine calls it instead of ``apply`` when it executes a run right after planning
+        it. A connector may skip its re-read where the write itself is idempotent and its
+        "already done" answer is recognisable (a delete that answers 404 is ``ok``), halving
+        the round trips; where a write could be refused because the state moved on, it looks
+        then. A resumed action always goes through ``check`` and ``apply``. Default: ``apply``.
+        """
+        return self.apply(action)
+
+    def check(self, action: Action) -> bool | None:
+        """Is the action's wanted state already in place? ``None`` when it cannot tell.
+
+        The engine calls it to resume an action interrupted between intent and outcome,
+        to close manual steps that the system itself can confirm, and to verify a run.
+        """
+        return None
+
+    def snapshot(self, account: Account) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.name} cannot snapshot accounts")
+
+    def restore(self, snapshot: Mapping[str, Any]) -> list[Action]:
+        raise NotImplementedError(f"{self.name} cannot restore accounts")
+
+    def inventory(self) -> Iterator[Account]:
+        """Every account in the system, streamed page by page (for audits)."""
+        raise NotImplementedError(f"{self.name} has no inventory")
+
+    def notify(self, target: str, text: str) -> None:
+        """Post ``text`` to ``target`` (a channel...) for people to read; ``Capability.NOTIFY``.
+
+        Used by ``offboard audit --notify``. One attempt: the engine owns retries.
+        """
+        raise NotImplementedError(f"{self.name} cannot post notifications")
+
+    def test_connection(self) -> list[str]:
+        """Problems with credentials or permissions, as sentences; empty when all is well."""
+        return []
+
+    def close(self) -> None:
+        """Release clients and sockets."""
+
+
+def validate_config(connector: Connector | type[Connector], config: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a connector's table against its declared fields; return it with defaults filled."""
+    fields = {f.name: f for f in connector.config_fields}
+    problems = []
+    for key in config:
+        if key not in fields:
+            known = ", ".join(sorted(fields)) or "none"
+            problems.append(f"unknown key '{key}' (known: {known})")
+    result: dict[str, Any] = {}
+    for f in fields.values():
+        if f.name in config:
+            value = config[f.name]
+            if not isinstance(value, f.type):
+                problems.append(f"'{f.name}' must be a {f.type.__name__}, not {type(value).__name__}")
+            result[f.name] = value
+        elif f.required:
+            problems.append(f"missing required key '{f.name}' ({f.description})")
+        else:
+            result[f.name] = f.default
+    if problems:
+        raise ConfigError(f"[connectors.{connector.name}]: " + "; ".join(problems))
+    return result
