@@ -13,30 +13,25 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from offboard.apply.pacing import RateLimit
 from offboard.spi import (
     ACTIVE,
     Account,
     Action,
-    AuthError,
     Capability,
     ConfigError,
     ConfigField,
     Connector,
     ConnectorContext,
-    ConnectorError,
     FatalError,
     Member,
     NotFoundError,
     Outcome,
+    RateLimit,
 )
 
-from . import scopes
-from .clients import GoogleClients
-from .errors import missing_scopes_error
-from .gateway import Gateway
-from .kinds import KINDS, Kind
-from .planner import Planner, Settings
+from . import actions, doctor
+from .api import Gateway, GoogleClients
+from .plan import Planner, Settings
 
 NEVER = "1970-01-01T00:00:00.000Z"  # Google's lastLoginTime for "never signed in"
 RESOLVED_FRESH = 10.0  # seconds during which discover uses the user that resolve just read
@@ -47,7 +42,7 @@ class GoogleWorkspaceConnector(Connector):
     title = "Google Workspace"
     version = "0.1.0"
     capabilities = frozenset({Capability.REVOKE, Capability.SUSPEND, Capability.INVENTORY})
-    permissions = scopes.ALL
+    permissions = doctor.ALL_SCOPES
     max_concurrency = 10
     # Spacing of the polls that wait for a Drive/Calendar transfer: one at once, then one every 5 s.
     rate_limits = {"datatransfer-poll": RateLimit(12, 60, burst=1)}
@@ -79,10 +74,8 @@ class GoogleWorkspaceConnector(Connector):
             problems.append("'license_product' and 'license_sku' go together: set both or neither")
         if problems:
             raise ConfigError(f"[connectors.{self.name}]: " + "; ".join(problems))
-        admin_scopes = scopes.DIRECTORY + (scopes.DATA_TRANSFER if c["transfer_to"] else ()) \
-            + (scopes.LICENSING if c["license_product"] else ())
-        self.clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"])
-        self.gateway = Gateway(self.clients, c["admin"], admin_scopes)
+        clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"])
+        self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES)
         self._resolved: dict[str, tuple[float, dict[str, Any]]] = {}  # email -> (when, users.get answer)
 
     # -- the contract
@@ -111,34 +104,28 @@ class GoogleWorkspaceConnector(Connector):
         return Planner(self.gateway, self.name, settings).plan(_account(user), user)
 
     def apply(self, action: Action) -> Outcome:
-        kind = self._kind(action)
-        done, detail = self._observe(action)
-        if done:
-            return Outcome.ok(detail or "already done")
-        changed, detail = kind.act(self.gateway, action.params, self.context.pace)
-        return Outcome.changed(detail) if changed else Outcome.ok(detail)
+        done = actions.already_done(self.gateway, action)
+        return done if done is not None else actions.act(self.gateway, action, self.context.pace)
 
     def apply_planned(self, action: Action) -> Outcome:
-        """The write alone, for an action discovered moments ago (see ``Kind.write_first``).
+        """The write alone, for an action discovered moments ago (see ``actions``: ``write_first``).
 
         One request instead of two or three: a delete that finds the item gone is ``ok``.
         When Google refuses the write (the user was suspended or deleted meanwhile), the
         connector looks as ``apply`` would have, and answers ``ok`` if the access is gone.
         """
-        kind = self._kind(action)
-        if not kind.write_first:
+        if not actions.kind_of(action).write_first:
             return self.apply(action)
         try:
-            changed, detail = kind.act(self.gateway, action.params, self.context.pace)
+            return actions.act(self.gateway, action, self.context.pace)
         except (FatalError, NotFoundError):
-            done, seen = self._observe(action)
-            if done:
-                return Outcome.ok(seen or "already done")
-            raise
-        return Outcome.changed(detail) if changed else Outcome.ok(detail)
+            done = actions.already_done(self.gateway, action)
+            if done is None:
+                raise
+            return done
 
     def check(self, action: Action) -> bool | None:
-        return self._observe(action)[0]
+        return actions.observe(self.gateway, action)[0]
 
     def inventory(self) -> Iterator[Account]:
         """Every user, one users.list call per page of 500."""
@@ -147,56 +134,10 @@ class GoogleWorkspaceConnector(Connector):
 
     def test_connection(self) -> list[str]:
         """For ``offboard doctor``: the key, the token endpoint, every scope, the admin and transfer_to."""
-        try:
-            problems = self._scope_problems() or self._admin_problems()
-            target = self.config["transfer_to"]
-            if not problems and target and self.gateway.user(target) is None:
-                problems = [f"transfer_to {target} is not a user of the domain"]
-            return problems
-        except ConnectorError as exc:
-            return [str(exc)]
+        return doctor.problems(self.gateway, self.config)
 
     def close(self) -> None:
         self.gateway.close()
-
-    # -- helpers
-
-    def _observe(self, action: Action) -> tuple[bool | None, str]:
-        """The kind's re-check; an account deleted since the plan has no access left to end."""
-        try:
-            return self._kind(action).observe(self.gateway, action.params)
-        except NotFoundError:
-            if self.gateway.user(action.params["user"]) is not None:
-                raise
-            return True, f"the account {action.params['user']} no longer exists"
-
-    def _kind(self, action: Action) -> Kind:
-        if action.kind not in KINDS:
-            raise FatalError(f"unknown Google action kind {action.kind!r} (a plan from another version?)")
-        return KINDS[action.kind]
-
-    def _admin_problems(self) -> list[str]:
-        admin = self.config["admin"]
-        fix = "set [connectors.google] admin to one"
-        try:
-            user = self.gateway.user(admin)
-        except AuthError as exc:
-            if "403 forbidden" not in str(exc):
-                raise
-            return [f"{admin} is not a super admin (Google answered 403 forbidden): {fix}"]
-        return [] if user and user.get("isAdmin") else [f"{admin} is not a super admin: {fix}"]
-
-    def _scope_problems(self) -> list[str]:
-        admin = self.config["admin"]
-        missing: list[str] = []
-        for wanted in (self.gateway.admin_scopes, scopes.GMAIL):  # Gmail grants are per client, not per user
-            error = self.clients.grant(admin, wanted)
-            if error == "unauthorized_client":
-                missing += self.clients.missing_scopes(admin, wanted)
-            elif error:
-                return [f"the token endpoint refused the service account acting as {admin} ({error}): "
-                        "check the key and that the admin is a user of the domain"]
-        return [str(missing_scopes_error(self.clients.client_id, admin, missing))] if missing else []
 
 
 def _account(user: Mapping[str, Any]) -> Account:

@@ -1,8 +1,9 @@
 """Google's errors, sorted into the engine's taxonomy. The connector itself never retries.
 
-Retriable: 429, 5xx, 403 for rate and quota reasons, timeouts and broken connections.
-Never retried: 400, 404, 409, 412 and the auth errors, whose messages say what to grant.
-Messages quote Google's reason and message, which carry no token or key material.
+Retriable: 429, 5xx, 403 for rate and quota reasons, timeouts, broken connections and a
+token endpoint that is down. Never retried: 400, 404, 409, 412 and the auth errors, whose
+messages say what to grant. Messages quote Google's reason and message, which carry no
+token or key material. No Google library is imported here: ``api`` hands over what it caught.
 """
 
 from __future__ import annotations
@@ -63,6 +64,27 @@ def from_transport_error(exc: BaseException, what: str) -> RetriableError:
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException, OSError,
 )
+
+
+def oauth_error(exc: BaseException) -> tuple[str, dict[str, Any]]:
+    """The token endpoint's error code and JSON answer, as google-auth's ``RefreshError`` carries them."""
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    error = data.get("error", "")
+    if isinstance(error, dict):  # a Google API error body instead of an OAuth one
+        error = error.get("status") or error.get("code") or "error"
+    return str(error), data
+
+
+def from_refresh_error(exc: BaseException, what: str, subject: str) -> ConnectorError:
+    """A token grant refused for another reason than its scopes (``api`` names those by asking for each)."""
+    error, data = oauth_error(exc)
+    if getattr(exc, "retryable", False):
+        return RetriableError(f"{what}: the token endpoint is unavailable ({error or 'no answer'})")
+    if error == "invalid_grant" and data.get("error_description") == "Invalid email or User ID":
+        return AuthError(f"{what}: the service account cannot act as {subject}: no such user in the domain")
+    detail = data.get("error_description") or error or "refused"
+    return AuthError(f"{what}: the token endpoint refused the service account ({error}: {detail}); "
+                     "check the key file and that the key is not revoked")
 
 
 def missing_scopes_error(client_id: str, subject: str, missing: list[str]) -> AuthError:

@@ -4,13 +4,16 @@ What each plan allows decides the plan: SCIM (Business+, Enterprise Grid) deacti
 through the API; Free and Pro cannot, so a person does it in the admin page and the
 connector closes that step itself once users.info shows the account deleted. User groups
 do not exist on Free. admin.users.session.reset exists only on Enterprise Grid.
+
+This class declares and delegates: reads are in ``observe``, the plan and each kind's
+observe/act in ``actions``, HTTP in ``api``, the doctor's checks in ``doctor``. It keeps
+only what is read once per connector (the workspace, the users.list email directory).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from offboard.spi import (
@@ -20,21 +23,14 @@ from offboard.spi import (
     ConfigField,
     Connector,
     ConnectorContext,
-    FatalError,
     Member,
     NotFoundError,
     Outcome,
-    State,
 )
 
-from . import actions, observe
-from .client import RATE_LIMITS, SlackApi
-from .errors import PlanLimitError, RefusedError
+from . import actions, doctor, observe
+from .api import RATE_LIMITS, SlackApi
 
-SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
-SCIM_SCOPE = "admin"
-GRID_SCOPE = "admin.users:write"
-NOTIFY_SCOPE = "chat:write"
 READ_FANOUT = 4  # discovery's reads at once: users.info, users.conversations, usergroups.list, auth.test
 
 
@@ -53,8 +49,8 @@ class SlackConnector(Connector):
         ConfigField("scim_base_url", "SCIM root, e.g. https://api.slack.com/scim/v2/ (default: slack-sdk's, v1)",
                     default=""),
     )
-    permissions = (*SCOPES, f"{SCIM_SCOPE} (with scim = true)", f"{GRID_SCOPE} (Enterprise Grid)",
-                   f"{NOTIFY_SCOPE} (for offboard audit --notify)")
+    permissions = (*doctor.SCOPES, f"{doctor.SCIM_SCOPE} (with scim = true)", f"{doctor.GRID_SCOPE} (Enterprise Grid)",
+                   f"{doctor.NOTIFY_SCOPE} (for offboard audit --notify)")
     max_concurrency = 8
     rate_limits = RATE_LIMITS
 
@@ -72,6 +68,7 @@ class SlackConnector(Connector):
         self.read_fanout = READ_FANOUT  # 1: discovery reads one after another (a benchmark's baseline)
 
     def team(self) -> observe.Team:
+        """auth.test, once per connector: the workspace's URL, its Grid id and the token's user."""
         with self._lock:
             if self._team is None:
                 self._team = observe.team(self.api)
@@ -101,136 +98,23 @@ class SlackConnector(Connector):
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
         """Read-only: the user, their channels, the user groups and the workspace, side by side."""
-        reads = {
-            "user": lambda: observe.user(self.api, account.id),
-            "channels": lambda: observe.channels(self.api, account.id),
-            "groups": lambda: observe.usergroups(self.api, account.id),
-            "team": self.team,
-        }
-        if self.read_fanout <= 1:
-            seen = {name: read() for name, read in reads.items()}
-        else:
-            with ThreadPoolExecutor(min(self.read_fanout, len(reads)), thread_name_prefix="slack-read") as pool:
-                futures = {name: pool.submit(read) for name, read in reads.items()}
-            seen = {name: future.result() for name, future in futures.items()}  # the first failure is raised
-        user, (private, public), groups = seen["user"], seen["channels"], seen["groups"]
-        before = {
-            **observe.profile(user),
-            "private_channels": private,
-            "public_channels": public,  # not kicked: deactivation covers them, and anyone may rejoin them
-            "usergroups": groups if groups is not None else "none: the plan has no user groups",
-        }
-        planned: list[Action] = []
-        if not user.get("deleted"):
-            if self.team().enterprise_id:
-                planned.append(actions.session_reset(account, before))
-            if self.config["scim"]:
-                planned.append(actions.deactivate(account, before))
-            else:
-                planned.append(actions.deactivate_by_hand(account, before, self.team().admin_url))
-        # User groups first: each takes two calls (the member list, then the update), and the
-        # engine starts a phase's ready actions in plan order, so they do not end the run alone.
-        planned += [actions.leave_usergroup(account, group) for group in groups or ()]
-        if not self.config["scim"] or user.get("deleted"):
-            planned += [actions.kick(account, channel) for channel in private]
-        return planned
+        reach = observe.reach(self.api, account.id, self.team, self.read_fanout)
+        return actions.plan(account, reach, scim=self.config["scim"])
 
-    # -- apply and check
+    # -- apply and check: one row of actions.KINDS per kind
 
     def apply(self, action: Action) -> Outcome:
-        handler = {
-            "deactivate": self._deactivate,
-            "deactivate-manual": self._deactivate_by_hand,
-            "session-reset": self._session_reset,
-            "channel-kick": self._kick,
-            "usergroup": self._leave_usergroup,
-        }.get(action.kind)
-        if handler is None:
-            raise FatalError(f"the Slack connector has no action of kind {action.kind!r}")
-        return handler(action.params)
+        return actions.kind_of(action).act(self, action.params)
 
     def apply_planned(self, action: Action) -> Outcome:
-        """A kick planned moments ago goes without its membership re-read: Slack's own answer
-        (``not_in_channel``, ``channel_not_found``) says when it is already done."""
-        if action.kind == "channel-kick":
-            return self._kick(action.params, look_first=False)
-        return self.apply(action)
+        kind = actions.kind_of(action)
+        return (kind.act_planned or kind.act)(self, action.params)
 
     def check(self, action: Action) -> bool | None:
-        p = action.params
-        if action.kind in ("deactivate", "deactivate-manual"):
-            return observe.is_deleted(self.api, p["user"])
-        if action.kind == "session-reset":
-            return True if observe.is_deleted(self.api, p["user"]) else None  # sessions are not observable
-        if action.kind == "channel-kick":
-            return not self._in_channel(p)
-        if action.kind == "usergroup":
-            return p["user"] not in observe.usergroup_members(self.api, p["usergroup"]) or \
-                observe.usergroup_disabled(self.api, p["usergroup"])
-        return None
+        kind = actions.KINDS.get(action.kind)
+        return kind.observe(self, action.params) if kind else None
 
-    def _deactivate(self, p: Mapping[str, Any]) -> Outcome:
-        if observe.is_deleted(self.api, p["user"]):
-            return Outcome.ok("the Slack account is already deactivated", {"deleted": True})
-        self.api.scim_call("DELETE", f"Users/{p['user']}", "deactivate user")
-        if not observe.is_deleted(self.api, p["user"]):
-            return Outcome(State.FAILED, "SCIM accepted the deactivation but users.info still shows the account active",
-                           {"deleted": False})
-        return Outcome.changed("deactivated through SCIM; Slack signed them out and removed them from every channel",
-                               {"deleted": True})
-
-    def _deactivate_by_hand(self, p: Mapping[str, Any]) -> Outcome:
-        if observe.is_deleted(self.api, p["user"]):
-            return Outcome.ok("deactivated in Slack's admin page (users.info shows the account deleted)",
-                              {"deleted": True})
-        return Outcome.manual(f"waiting for an admin to deactivate the account at {self.team().admin_url}")
-
-    def _session_reset(self, p: Mapping[str, Any]) -> Outcome:
-        if observe.is_deleted(self.api, p["user"]):
-            return Outcome.ok("the account is deactivated, which ended every session")
-        try:
-            self.api.call("admin.users.session.reset", user_id=p["user"])
-        except PlanLimitError:
-            return Outcome.skipped("admin.users.session.reset needs an Enterprise Grid plan")
-        return Outcome.changed("signed out of Slack on every device")
-
-    def _kick(self, p: Mapping[str, Any], look_first: bool = True) -> Outcome:
-        channel = f"#{p['name']}"
-        try:
-            if look_first and not self._in_channel(p):
-                return Outcome.ok(f"not in {channel}", {"member": False})
-            self.api.call("conversations.kick", channel=p["channel"], user=p["user"])
-        except NotFoundError:
-            return Outcome.ok(f"{channel} no longer exists or is no longer visible", {"member": False})
-        except RefusedError as exc:
-            if exc.code == "not_in_channel":  # left between the check and the kick
-                return Outcome.ok(f"not in {channel}", {"member": False})
-            if exc.code == "cant_kick_from_general":
-                return Outcome.skipped(f"Slack lets nobody leave {channel}, the general channel; deactivation covers it")
-            raise
-        return Outcome.changed(f"removed from {channel}", {"member": False})
-
-    def _in_channel(self, p: Mapping[str, Any]) -> bool:
-        try:
-            return observe.is_channel_member(self.api, p["channel"], p["user"])
-        except NotFoundError:
-            return False
-
-    def _leave_usergroup(self, p: Mapping[str, Any]) -> Outcome:
-        group = f"@{p['handle']}"
-        members = observe.usergroup_members(self.api, p["usergroup"])
-        if p["user"] not in members:
-            return Outcome.ok(f"not in {group}", {"member": False})
-        rest = [m for m in members if m != p["user"]]
-        if rest:  # usergroups.users.update replaces the whole list: send everyone else
-            self.api.call("usergroups.users.update", usergroup=p["usergroup"], users=",".join(rest))
-            return Outcome.changed(f"removed from {group}; {len(rest)} left in it", {"member": False})
-        if observe.usergroup_disabled(self.api, p["usergroup"]):
-            return Outcome.ok(f"{group} is already disabled", {"member": True, "disabled": True})
-        self.api.call("usergroups.disable", usergroup=p["usergroup"])
-        return Outcome.changed(f"disabled {group}: they were its only member", {"member": True, "disabled": True})
-
-    # -- audits and doctor
+    # -- audits, notices, doctor
 
     def inventory(self) -> Iterator[Account]:
         for page in self.api.pages("users.list", "members"):
@@ -241,6 +125,7 @@ class SlackConnector(Connector):
         self.api.call("chat.postMessage", channel=target, text=text)
 
     def test_connection(self) -> list[str]:
-        from .doctor import problems
+        return doctor.problems(self.api, self.team, self.config["token_env"], self.config["scim"])
 
-        return problems(self)
+    def close(self) -> None:
+        self.api.close()

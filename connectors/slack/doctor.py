@@ -1,32 +1,38 @@
-"""``offboard doctor`` for Slack: is the token one that can do the job, before a run needs it?"""
+"""``offboard doctor`` for Slack: is the token one that can do the job, before a run needs it?
+
+The scopes live here, the one place that checks them; the connector lists them in its
+metadata. Nothing here knows the connector class: it is handed the API and the
+workspace reader, so the connector may import this module and not the other way round.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from offboard.spi import ConnectorError
 
 from . import errors, observe
+from .api import SlackApi
 
-if TYPE_CHECKING:
-    from .connector import SlackConnector
+# The user token's scopes: read the user, their channels and user groups; kick; edit user groups.
+SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
+SCIM_SCOPE = "admin"  # SCIM deactivation (Business+ and Enterprise Grid)
+GRID_SCOPE = "admin.users:write"  # admin.users.session.reset (Enterprise Grid)
+NOTIFY_SCOPE = "chat:write"  # offboard audit --notify
 
 
-def problems(connector: SlackConnector) -> list[str]:
+def problems(api: SlackApi, workspace: Callable[[], observe.Team], token_env: str, scim: bool) -> list[str]:
     """Problems as sentences; empty when the token works, is an admin's user token and has every scope."""
-    from .connector import GRID_SCOPE, SCIM_SCOPE, SCOPES
-
-    api = connector.api
     found: list[str] = []
     try:
         token = api.token
         if not token.startswith("xoxp-"):
             found.append(
-                f"the token in {connector.config['token_env']} is not a user token (xoxp-...): only an admin's "
+                f"the token in {token_env} is not a user token (xoxp-...): only an admin's "
                 "user token may kick members, edit user groups and use SCIM"
             )
         response = api.call("auth.test")
-        team = connector.team()
+        team = workspace()
         admin = observe.user(api, team.user_id)
     except ConnectorError as exc:
         return [*found, str(exc)]
@@ -36,7 +42,7 @@ def problems(connector: SlackConnector) -> list[str]:
     granted = errors.header(response.headers, "X-OAuth-Scopes")
     if granted is not None:
         wanted = list(SCOPES)
-        if connector.config["scim"]:
+        if scim:
             wanted.append(SCIM_SCOPE)
         if team.enterprise_id:
             wanted.append(GRID_SCOPE)
@@ -45,7 +51,7 @@ def problems(connector: SlackConnector) -> list[str]:
         if missing:
             found.append(f"the token lacks the scopes {', '.join(missing)}: add them under OAuth & Permissions "
                          "in the Slack app's settings, reinstall the app and use the new token")
-    if connector.config["scim"]:
+    if scim:
         try:
             api.scim_call("GET", "Users?startIndex=1&count=1", "list users")
         except ConnectorError as exc:

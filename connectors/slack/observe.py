@@ -2,17 +2,20 @@
 
 These are the facts that go into a plan's before-state (reinstatement needs them: Slack
 does not put a reactivated member back into their channels) and that ``check`` uses to
-re-observe. Nothing here writes.
+re-observe. Nothing here writes. Kept apart from ``actions`` because resolve, discover,
+``check`` and the doctor all read through it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from offboard.spi import Account, FatalError, NotFoundError
 
-from .client import SlackApi
+from .api import SlackApi
 from .errors import PlanLimitError
 
 ROLE_FLAGS = ("is_admin", "is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted", "is_bot")
@@ -29,6 +32,48 @@ class Team:
     @property
     def admin_url(self) -> str:
         return self.url.rstrip("/") + "/admin"
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What discovery sees of one user: who they are, what they are in, and the workspace around them."""
+
+    user: dict[str, Any]
+    private: list[dict[str, str]]
+    public: list[dict[str, str]]
+    usergroups: list[dict[str, Any]] | None  # None: the plan has no user groups (Free)
+    team: Team
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.user.get("deleted"))
+
+    def before(self) -> dict[str, Any]:
+        """The before-state every action of the plan records: enough to reinstate the member by hand."""
+        return {
+            **profile(self.user),
+            "private_channels": self.private,
+            "public_channels": self.public,  # not kicked: deactivation covers them, and anyone may rejoin them
+            "usergroups": self.usergroups if self.usergroups is not None else "none: the plan has no user groups",
+        }
+
+
+def reach(api: SlackApi, user_id: str, workspace: Callable[[], Team], fanout: int) -> Reach:
+    """The four reads of discovery, ``fanout`` at once (1: one after another); the first failure is raised."""
+    reads: dict[str, Callable[[], Any]] = {
+        "user": lambda: user(api, user_id),
+        "channels": lambda: channels(api, user_id),
+        "groups": lambda: usergroups(api, user_id),
+        "team": workspace,
+    }
+    if fanout <= 1:
+        seen = {name: read() for name, read in reads.items()}
+    else:
+        with ThreadPoolExecutor(min(fanout, len(reads)), thread_name_prefix="slack-read") as pool:
+            futures = {name: pool.submit(read) for name, read in reads.items()}
+        seen = {name: future.result() for name, future in futures.items()}
+    private, public = seen["channels"]
+    return Reach(seen["user"], private, public, seen["groups"], seen["team"])
 
 
 def team(api: SlackApi) -> Team:

@@ -1,4 +1,4 @@
-"""Slack's published rate-limit tiers: the one table both the client (pacing) and the emulator (429s) use."""
+"""Slack's published rate-limit tiers: the one table both the api (pacing) and the emulator (429s) use."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""The state behind the Slack emulator: one workspace's users, channels and user groups.
+"""The state behind the Slack emulator: one workspace's plan, users, channels and user groups.
 
 Plain data with the few rules Slack applies to it: everyone joins #general, a
 deactivated member leaves every channel (Slack's help: "They'll be removed from all
 channels") but stays listed in user groups, and the objects render the way the Web API
-and SCIM return them.
+and SCIM return them. It also keeps what the fake records for assertions (session
+resets, posted messages), so the Web API and SCIM modules need nothing but this.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+PLANS = ("free", "pro", "business+", "enterprise")
+SCIM_PLANS = frozenset({"business+", "enterprise"})
 
 
 @dataclass
@@ -70,16 +74,25 @@ class UserGroup:
 
 
 class Workspace:
-    """Users (Slack user objects), channels and user groups, keyed by id."""
+    """Users (Slack user objects), channels and user groups, keyed by id, on one of Slack's plans."""
 
-    def __init__(self, domain: str, team_id: str = "T0EMULATE") -> None:
+    def __init__(self, domain: str, plan: str = "business+", team_id: str = "T0EMULATE") -> None:
         self.domain = domain
         self.team_id = team_id
+        self.plan = ""
+        self.set_plan(plan)
+        self.session_resets: list[str] = []  # admin.users.session.reset: user ids
+        self.messages: list[dict[str, str]] = []  # chat.postMessage: {"channel": id, "user": id, "text": ..., "ts": ...}
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, UserGroup] = {}
         self._ids = itertools.count(1)
         self.general = self.add_channel("general", private=False, general=True)
+
+    def set_plan(self, plan: str) -> None:
+        if plan not in PLANS:
+            raise ValueError(f"unknown Slack plan {plan!r} (known: {', '.join(PLANS)})")
+        self.plan = plan
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}0{next(self._ids):07X}"

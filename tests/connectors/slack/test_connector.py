@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from offboard.connectors.slack import SlackConnector
+from offboard.connectors.slack import actions as slack_actions
 from offboard.connectors.slack.emulator import SlackEmulator
 
 from offboard.spi import Action, ConfigError, ConnectorContext, Member, Phase, State
 from offboard.testing.contract import order_for_apply
-from tests.slack.conftest import ALICE, connect
+from tests.connectors.slack.conftest import ALICE, connect
 
 Make = Callable[..., SlackEmulator]
 
@@ -190,11 +193,27 @@ def test_the_engine_closes_the_manual_step_on_refresh(make_emulator: Make, tmp_p
     assert set(states().values()) == {State.CHANGED.value}
 
 
-def test_forty_kicks_on_eight_threads_share_one_client(make_emulator: Make, tmp_path: Path) -> None:
+def test_forty_kicks_on_eight_threads_share_one_client(make_emulator: Make, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import slack_sdk
+
     from offboard.apply.engine import Engine
     from offboard.apply.journal import Journal
     from offboard.apply.retry import RetryPolicy
 
+    built: list[slack_sdk.WebClient] = []
+    callers: set[tuple[int, int]] = set()  # (thread, client) of every Web API call
+
+    class CountingWebClient(slack_sdk.WebClient):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+        def api_call(self, *args: Any, **kwargs: Any) -> Any:
+            callers.add((threading.get_ident(), id(self)))
+            return super().api_call(*args, **kwargs)
+
+    monkeypatch.setattr(slack_sdk, "WebClient", CountingWebClient)
     emulator = make_emulator("pro")
     emulator.seed_member(ALICE.email, ALICE.name, private_channels=40, usergroups=3)
     emulator.faults.latency = 0.01
@@ -207,6 +226,9 @@ def test_forty_kicks_on_eight_threads_share_one_client(make_emulator: Make, tmp_
     assert states.count(State.CHANGED.value) == 43 and states.count(State.MANUAL.value) == 1
     assert {r.status for r in emulator.log} == {200}
     assert not any(c.members - {emulator.admin_id} for c in emulator.workspace.channels.values() if c.is_private)
+    assert len(built) == 1, "one WebClient for the connector, whatever the number of threads"
+    assert {client for _, client in callers} == {id(built[0])}
+    assert len({thread for thread, _ in callers}) > 1, "the calls did come from several threads"
 
 
 def test_kick_of_someone_already_gone_is_ok_without_a_write(make_emulator: Make) -> None:
@@ -224,7 +246,7 @@ def test_kick_answered_not_in_channel_is_ok(make_emulator: Make, monkeypatch: py
     connector = connect(emulator)
     kick = next(a for a in plan_for(connector).values() if a.kind == "channel-kick")
     emulator.workspace.channels[kick.params["channel"]].members.discard(uid)
-    monkeypatch.setattr(connector, "_in_channel", lambda p: True)  # they left between the check and the kick
+    monkeypatch.setattr(slack_actions, "in_channel", lambda slack, p: True)  # they left between the check and the kick
     outcome = connector.apply(kick)
     assert outcome.state is State.OK and [r.path for r in emulator.writes()] == ["/api/conversations.kick"]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from offboard.connectors.slack.client import RATE_LIMITS
+from offboard.connectors.slack.api import RATE_LIMITS
 from offboard.connectors.slack.emulator import SlackEmulator
 from offboard.connectors.slack.errors import DEFAULT_RATELIMIT_WAIT
 
 from offboard.apply.pacing import Pacer
 from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.spi import AuthError, NotFoundError, RetriableError, State
-from tests.slack.conftest import ALICE, connect
+from tests.connectors.slack.conftest import ALICE, connect
 
 Make = Callable[..., SlackEmulator]
 

@@ -1,17 +1,14 @@
 """Discovery: read a user's access, read-only, and turn it into one action per removable item.
 
-One action per token, app password, delegate, group, role and device lets the engine
-run them side by side. Suspension depends on every other cut action, because Google
-refuses sign-out and backup-code invalidation for a suspended user and Gmail settings
-calls stop working once the mailbox owner is suspended. For a user who is already
-suspended, those steps are left out: Google would refuse them, and the account can
-neither sign in nor receive mail. The before-state of each item is kept for reinstatement.
-
-The engine lets clean actions overlap cut ones; the licence removal, the org unit move
-and the data transfer wait for every cut action (``depends_on``): without a licence, or in
-an org unit without Gmail, the mailbox settings could no longer be changed, and files the
-member creates until the suspension would be left out of the transfer. Discovery reads
-every list at once (``Gateway.gather``).
+One action per token, app password, delegate, group, role and device lets the engine run
+them side by side. Google refuses sign-out and backup-code invalidation for a suspended
+user, and Gmail settings calls once the owner is suspended: so suspension waits for every
+other cut action, and for a user already suspended those steps are left out. Licence
+removal, org-unit move and data transfer wait for the whole cut too (``depends_on``): the
+mailbox settings need the licence and Gmail, and the transfer must take the files made
+until the suspension. Every list is read at once (``Gateway.gather``); before-states are
+kept for reinstatement. Beside ``actions`` (what each kind means) because together they
+pass 300 lines.
 """
 
 from __future__ import annotations
@@ -22,8 +19,8 @@ from typing import Any
 
 from offboard.spi import Account, Action, FatalError, Phase
 
-from .gateway import Gateway
-from .kinds import DEVICE_DONE
+from .actions import DEVICE_DONE
+from .api import Gateway
 
 MakeAction = Callable[..., Action]
 

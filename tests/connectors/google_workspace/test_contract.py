@@ -10,7 +10,7 @@ from offboard.connectors.google_workspace import GoogleWorkspaceConnector
 from offboard.connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU, GoogleEmulator
 
 from offboard.testing.contract import ConnectorContract, Harness
-from tests.google_workspace.conftest import ANN
+from tests.connectors.google_workspace.conftest import ANN
 
 
 class EmulatorSecrets(Sequence[str]):

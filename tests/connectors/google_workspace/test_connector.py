@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from offboard.connectors.google_workspace.emulator import GoogleEmulator, start_
 
 from offboard.apply.pacing import Pacer
 from offboard.spi import ConfigError, ConnectorContext, Member, Phase, RetriableError, State
-from tests.google_workspace.conftest import ANN, BEN, DOMAIN, FORMER
+from tests.connectors.google_workspace.conftest import ANN, BEN, DOMAIN, FORMER
 
 
 def _context(tmp_path: Path, pacer: Pacer | None = None) -> ConnectorContext:
@@ -38,10 +39,23 @@ def test_loading_the_package_does_not_import_the_google_libraries() -> None:
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
-def test_construction_is_offline(tmp_path: Path) -> None:
-    connector = GoogleWorkspaceConnector({"service_account_file": "missing.json", "admin": "a@example.org",
-                                          "api_endpoint": "http://127.0.0.1:9"}, _context(tmp_path))
-    assert connector.config["transfer_to"] == ""
+def test_construction_is_offline(emulator: GoogleEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building and closing a connector sends nothing and opens no connection: doctor and runs do that."""
+    emulator.write_key_file(tmp_path / "secrets" / "sa.json")
+    emulator.clear_log()
+    connects: list[object] = []
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        connects.append(address)
+        raise OSError("construction must not connect")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    connector = GoogleWorkspaceConnector({"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
+                                          "api_endpoint": emulator.url, "transfer_to": f"archive@{DOMAIN}"},
+                                         _context(tmp_path))
+    connector.close()
+    monkeypatch.undo()
+    assert (connects, emulator.log) == ([], [])
 
 
 def test_inventory_streams_one_call_per_page_of_500(emulator: GoogleEmulator,
@@ -162,6 +176,6 @@ def test_sandbox_is_ready_for_a_connector(tmp_path: Path) -> None:
 
 
 def test_the_readme_lists_exactly_the_scopes_the_connector_asks_for() -> None:
-    readme = (Path(__file__).parents[2] / "connectors" / "google_workspace" / "README.md").read_text()
+    readme = (Path(__file__).parents[3] / "connectors" / "google_workspace" / "README.md").read_text()
     line = next(ln.strip() for ln in readme.splitlines() if ln.strip().startswith("https://www.googleapis.com/auth/"))
     assert line.split(",") == list(GoogleWorkspaceConnector.permissions)

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from offboard.connectors.google_workspace import GoogleWorkspaceConnector, scopes
+from offboard.connectors.google_workspace import GoogleWorkspaceConnector
+from offboard.connectors.google_workspace.doctor import AUTH, DIRECTORY_SCOPES, GMAIL_SCOPES
 from offboard.connectors.google_workspace.emulator import GoogleEmulator
 from offboard.connectors.google_workspace.errors import from_http_error
 
 from offboard.spi import Action, AuthError, FatalError, NotFoundError, RetriableError, State
-from tests.google_workspace.conftest import ANN
+from tests.connectors.google_workspace.conftest import ANN
 
 
 def _first(connector: GoogleWorkspaceConnector, kind: str) -> Action:
@@ -107,7 +108,7 @@ def test_the_token_endpoint_unreachable_is_a_sentence_for_doctor(
 
 def test_a_missing_scope_is_named_with_where_to_grant_it(
         emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
-    emulator.revoke_scopes(scopes.AUTH + "admin.directory.user.security")
+    emulator.revoke_scopes(AUTH + "admin.directory.user.security")
     client_id = emulator.authority.client_id
     expected = (
         f"the service account (client ID {client_id}) is not authorized for scope "
@@ -122,7 +123,7 @@ def test_a_missing_scope_is_named_with_where_to_grant_it(
 
 def test_a_missing_gmail_scope_is_named_for_the_user(
         emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
-    emulator.revoke_scopes(scopes.AUTH + "gmail.settings.sharing")
+    emulator.revoke_scopes(AUTH + "gmail.settings.sharing")
     with pytest.raises(AuthError, match=r"not authorized for scope https://www.googleapis.com/auth/"
                                         r"gmail.settings.sharing \(acting as ann.lee@example.org\)"):
         connector.discover(connector.resolve(ANN))
@@ -134,7 +135,7 @@ def test_no_delegation_at_all_lists_every_scope(emulator: GoogleEmulator,
     problems = make_connector(transfer_to="").test_connection()
     assert len(problems) == 1
     listed = problems[0].split(" is not authorized for scopes ")[1].split(" (acting as")[0].split(", ")
-    assert listed == [*scopes.DIRECTORY, *scopes.GMAIL]
+    assert listed == [*DIRECTORY_SCOPES, *GMAIL_SCOPES]
 
 
 def test_doctor_is_quiet_when_all_is_well(connector: GoogleWorkspaceConnector) -> None:

@@ -1,4 +1,4 @@
-"""One door to Slack: slack-sdk's WebClient and SCIMClient, paced, never retrying.
+"""The only module that speaks HTTP to Slack: slack-sdk's WebClient and SCIMClient, paced, never retrying.
 
 slack-sdk is imported here, on first use, so that ``offboard --help`` does not pay for
 it. The clients are built with ``retry_handlers=[]`` (the SDK otherwise retries
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from offboard.apply.pacing import RateLimit
+from offboard.spi import RateLimit
 
 from . import errors
 from .tiers import METHOD_TIERS, PER_MINUTE
@@ -35,7 +35,7 @@ class SlackApi:
         self._token_source = token
         self._pace = pace
         self._base_url = base_url
-        self._scim_base_url = scim_base_url
+        self._scim_base_url = scim_base_url.rstrip("/") + "/" if scim_base_url else ""  # SCIMClient joins paths
         self._timeout = timeout
         self._lock = threading.Lock()
         self._web: Any = None
@@ -52,10 +52,7 @@ class SlackApi:
             if self._web is None:
                 from slack_sdk import WebClient
 
-                kwargs: dict[str, Any] = {"token": self.token, "timeout": self._timeout, "retry_handlers": []}
-                if self._base_url:
-                    kwargs["base_url"] = self._base_url
-                self._web = WebClient(**kwargs)
+                self._web = WebClient(**self._client_args(self._base_url))
             return self._web
 
     def scim(self) -> Any:
@@ -63,11 +60,20 @@ class SlackApi:
             if self._scim is None:
                 from slack_sdk.scim import SCIMClient
 
-                kwargs: dict[str, Any] = {"token": self.token, "timeout": self._timeout, "retry_handlers": []}
-                if self._scim_base_url:
-                    kwargs["base_url"] = self._scim_base_url.rstrip("/") + "/"
-                self._scim = SCIMClient(**kwargs)
+                self._scim = SCIMClient(**self._client_args(self._scim_base_url))
             return self._scim
+
+    def _client_args(self, base_url: str) -> dict[str, Any]:
+        """``retry_handlers=[]``: the engine, not the SDK, decides what is retried and when."""
+        kwargs: dict[str, Any] = {"token": self.token, "timeout": self._timeout, "retry_handlers": []}
+        if base_url:
+            kwargs["base_url"] = base_url
+        return kwargs
+
+    def close(self) -> None:
+        """Forget the clients: slack-sdk opens a urllib connection per request, so no socket stays open."""
+        with self._lock:
+            self._web = self._scim = None
 
     # -- Web API
 

@@ -13,7 +13,7 @@ from offboard.connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
 
 from offboard.spi import Action
 from offboard.testing.contract import ConnectorContract, Harness
-from tests.slack.conftest import ALICE, connect
+from tests.connectors.slack.conftest import ALICE, connect
 
 
 class TestSlackContract(ConnectorContract):

@@ -13,7 +13,7 @@ from offboard.connectors.google_workspace.emulator import GoogleEmulator
 
 from offboard.spi import FatalError, Phase, State
 from offboard.testing.contract import order_for_apply
-from tests.google_workspace.conftest import ANN, FORMER
+from tests.connectors.google_workspace.conftest import ANN, FORMER
 
 
 def _index(emulator: GoogleEmulator, predicate: Callable[..., bool]) -> int:
@@ -106,7 +106,7 @@ def test_concurrent_apply_from_many_threads(emulator: GoogleEmulator,
 
 def test_apply_planned_sends_the_write_alone(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
     """Right after the plan, no re-read before each write: one request per action."""
-    from offboard.connectors.google_workspace.kinds import KINDS
+    from offboard.connectors.google_workspace.actions import KINDS
 
     actions = [a for a in order_for_apply(connector.discover(connector.resolve(ANN))) if KINDS[a.kind].write_first]
     emulator.clear_log()

@@ -1,18 +1,12 @@
-"""Google API clients for the connector: shared services, one Http per thread, no retries.
+"""The transport: credentials, one Http per thread, shared services, token grants, no retries.
 
-httplib2 is not thread-safe, and the engine applies actions from several threads, so
-each thread sends its requests through its own ``Http`` (kept alive, one connection per
-host), as google-api-python-client's thread-safety guide says: ``request.execute(http=...)``.
-The service objects and their collections are built once and shared: building them is
-most of a request's CPU (the discovery document is parsed, a method object made for each
-method), and collections are built under a lock, because the library fixes up the shared
-method descriptions as it builds them. The service-account credentials (one per subject
-and scope set) are shared too, and refreshed by one thread at a time (one token grant,
-not one per thread that finds it expired). Clients are built from the
-discovery documents bundled with google-api-python-client, pointed at ``api_endpoint``
-when it is set. Token grants are made without google-auth's own retries, because the
-engine owns retries. google-api-python-client and google-auth are imported here only,
-and only when a call is made, so that loading the connector stays cheap.
+httplib2 is not thread-safe and the engine applies actions from several threads, so each
+thread sends through its own kept-alive ``Http`` (``request.execute(http=...)``, as the
+library's thread-safety guide says). Services and their collections are built once and
+shared, under a lock: building them is most of a request's CPU. Credentials (one per
+subject and scope set) are shared and refreshed by one thread at a time, with
+google-auth's own retries off: the engine owns retries. Clients come from the discovery
+documents bundled with google-api-python-client, pointed at ``api_endpoint`` when set.
 """
 
 from __future__ import annotations
@@ -24,13 +18,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from offboard.spi import AuthError, ConnectorError, RetriableError
+from offboard.spi import AuthError, ConnectorError
 
-from .errors import (
+from ..errors import (
     TRANSPORT_ERRORS,
     from_http_error,
+    from_refresh_error,
     from_transport_error,
     missing_scopes_error,
+    oauth_error,
 )
 
 HTTP_TIMEOUT = 30.0
@@ -39,7 +35,7 @@ APIS = {"directory": ("admin", "directory_v1"), "datatransfer": ("admin", "datat
 
 
 @cache
-def _credentials_class() -> type:
+def _credentials_class() -> type[Any]:
     from google.oauth2 import _client, service_account
 
     class NoRetryCredentials(service_account.Credentials):
@@ -201,21 +197,10 @@ class GoogleClients:
 
     # -- token grants
 
-    def _refresh_error(self, exc: Any, what: str, subject: str, scopes: Sequence[str]) -> ConnectorError:
-        data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-        error = data.get("error", "")
-        if isinstance(error, dict):  # a Google API error body instead of an OAuth one
-            error = str(error.get("status") or error.get("code") or "error")
-        if error == "unauthorized_client":
-            missing = self.missing_scopes(subject, scopes)
-            return missing_scopes_error(self.client_id, subject, missing or list(scopes))
-        if getattr(exc, "retryable", False):
-            return RetriableError(f"{what}: the token endpoint is unavailable ({error or 'no answer'})")
-        if error == "invalid_grant" and data.get("error_description") == "Invalid email or User ID":
-            return AuthError(f"{what}: the service account cannot act as {subject}: no such user in the domain")
-        detail = data.get("error_description") or error or "refused"
-        return AuthError(f"{what}: the token endpoint refused the service account ({error}: {detail}); "
-                         "check the key file and that the key is not revoked")
+    def _refresh_error(self, exc: BaseException, what: str, subject: str, scopes: Sequence[str]) -> ConnectorError:
+        if oauth_error(exc)[0] == "unauthorized_client":  # name the scopes missing, by asking for each
+            return missing_scopes_error(self.client_id, subject, self.missing_scopes(subject, scopes) or list(scopes))
+        return from_refresh_error(exc, what, subject)
 
     def grant(self, subject: str, scopes: Sequence[str]) -> str:
         """Ask for a token for exactly these scopes: '' when granted, else Google's error code."""
@@ -229,8 +214,7 @@ class GoogleClients:
         try:
             credentials.refresh(google_auth_httplib2.Request(http))
         except RefreshError as exc:
-            data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-            return str(data.get("error") or "refused")
+            return oauth_error(exc)[0] or "refused"
         except (TransportError, HttpLib2Error, *TRANSPORT_ERRORS) as exc:
             token_uri = self._key_info().get("token_uri")
             raise from_transport_error(exc, f"reaching the token endpoint {token_uri}") from None

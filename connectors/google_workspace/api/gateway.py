@@ -2,6 +2,7 @@
 
 Admin APIs (Directory, Data Transfer, Licensing) act as the configured admin; Gmail
 settings act as the mailbox owner, as Google requires. Lists are followed page by page.
+The scopes come from the caller (``doctor`` names them), so that this module knows HTTP only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from offboard.spi import NotFoundError
 
-from . import scopes
 from .clients import GoogleClients
 
 CUSTOMER = "my_customer"
@@ -25,10 +25,11 @@ LIST_KINDS = 12  # the independent lists of one user (tokens, app passwords, gro
 
 class Gateway:
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
-                 read_fanout: int = READ_FANOUT) -> None:
+                 user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT) -> None:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
+        self.user_scopes = user_scopes  # Gmail settings, delegated to each mailbox owner
         self.read_fanout = read_fanout  # 1: every read waits for the one before (a benchmark's baseline)
         # Threads start on first use and stay, with the clients they hold, until close().
         self._lists = ThreadPoolExecutor(LIST_KINDS, thread_name_prefix="google-list")
@@ -58,17 +59,23 @@ class Gateway:
         return self.clients.run(make(service), what, self.admin, self.admin_scopes)
 
     def gmail_call(self, email: str, make: Callable[[Any], Any], what: str) -> Any:
-        service = self.clients.service("gmail", email, scopes.GMAIL)
-        return self.clients.run(make(service.users().settings()), what, email, scopes.GMAIL)
+        service = self.clients.service("gmail", email, self.user_scopes)
+        return self.clients.run(make(service.users().settings()), what, email, self.user_scopes)
 
     def _pages(self, api: str, make: Callable[[Any, str | None], Any], key: str, what: str) -> Iterator[list[Any]]:
         token: str | None = None
         while True:
-            page = self.admin_call(api, lambda s, t=token: make(s, t), what) or {}
+            def request(service: Any, page_token: str | None = token) -> Any:
+                return make(service, page_token)
+
+            page = self.admin_call(api, request, what) or {}
             yield page.get(key, [])
             token = page.get("nextPageToken")
             if not token:
                 return
+
+    def _all(self, api: str, make: Callable[[Any, str | None], Any], key: str, what: str) -> list[dict[str, Any]]:
+        return [item for page in self._pages(api, make, key, what) for item in page]
 
     def _or_none(self, call: Callable[[], Any]) -> Any:
         try:
@@ -130,11 +137,8 @@ class Gateway:
     # -- groups and roles
 
     def groups(self, email: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in self._pages("directory", lambda s, t: s.groups().list(userKey=email, maxResults=200, pageToken=t),
-                                "groups", f"listing groups of {email}"):
-            found += page
-        return found
+        return self._all("directory", lambda s, t: s.groups().list(userKey=email, maxResults=200, pageToken=t),
+                         "groups", f"listing groups of {email}")
 
     def membership(self, group: str, email: str) -> dict[str, Any] | None:
         return self._or_none(lambda: self.admin_call("directory", lambda s: s.members().get(
@@ -152,11 +156,8 @@ class Gateway:
             groupKey=group, memberKey=email), f"removing {email} from {group}")) is not None
 
     def role_assignments(self, email: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in self._pages("directory", lambda s, t: s.roleAssignments().list(
-                customer=CUSTOMER, userKey=email, pageToken=t), "items", f"listing admin roles of {email}"):
-            found += page
-        return found
+        return self._all("directory", lambda s, t: s.roleAssignments().list(
+            customer=CUSTOMER, userKey=email, pageToken=t), "items", f"listing admin roles of {email}")
 
     def role_names(self) -> dict[str, str]:
         names: dict[str, str] = {}
@@ -173,12 +174,9 @@ class Gateway:
     # -- mobile devices
 
     def devices(self, email: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in self._pages("directory", lambda s, t: s.mobiledevices().list(
-                customerId=CUSTOMER, query=f"email:{email}", pageToken=t), "mobiledevices",
-                f"listing mobile devices of {email}"):
-            found += page
-        return found
+        return self._all("directory", lambda s, t: s.mobiledevices().list(
+            customerId=CUSTOMER, query=f"email:{email}", pageToken=t), "mobiledevices",
+            f"listing mobile devices of {email}")
 
     def device_action(self, resource_id: str, action: str) -> None:
         self.admin_call("directory", lambda s: s.mobiledevices().action(
@@ -188,12 +186,9 @@ class Gateway:
     # -- data transfer
 
     def transfers(self, old_owner_id: str, new_owner_id: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        for page in self._pages("datatransfer", lambda s, t: s.transfers().list(
-                oldOwnerUserId=old_owner_id, newOwnerUserId=new_owner_id, pageToken=t), "dataTransfers",
-                "listing data transfers"):
-            found += page
-        return found
+        return self._all("datatransfer", lambda s, t: s.transfers().list(
+            oldOwnerUserId=old_owner_id, newOwnerUserId=new_owner_id, pageToken=t), "dataTransfers",
+            "listing data transfers")
 
     def start_transfer(self, old_owner_id: str, new_owner_id: str) -> dict[str, Any]:
         body = {"oldOwnerUserId": old_owner_id, "newOwnerUserId": new_owner_id, "applicationDataTransfers": [

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from google.auth import crypt, jwt
-from offboard.connectors.google_workspace import scopes
+from offboard.connectors.google_workspace.doctor import AUTH, DIRECTORY_SCOPES, GMAIL_SCOPES
 from offboard.connectors.google_workspace.emulator import GoogleEmulator
 
-from tests.google_workspace.conftest import ANN
+from tests.connectors.google_workspace.conftest import ANN
 
 ADMIN = "admin@example.org"
 DIRECTORY = "/admin/directory/v1"
@@ -52,7 +52,7 @@ def _grant(emulator: GoogleEmulator, assertion: str) -> tuple[int, Any]:
 
 
 def _token(emulator: GoogleEmulator, tmp_path: Path, subject: str = ADMIN,
-           wanted: tuple[str, ...] = scopes.DIRECTORY) -> str:
+           wanted: tuple[str, ...] = DIRECTORY_SCOPES) -> str:
     status, body = _grant(emulator, _assertion(emulator, tmp_path, subject, wanted))
     assert status == 200, body
     return body["access_token"]
@@ -85,24 +85,24 @@ def test_requests_outside_the_discovery_document_get_400(emulator: GoogleEmulato
 
 
 def test_token_grants_check_signature_subject_and_scopes(emulator: GoogleEmulator, tmp_path: Path) -> None:
-    good = _assertion(emulator, tmp_path, ADMIN, scopes.DIRECTORY)
+    good = _assertion(emulator, tmp_path, ADMIN, DIRECTORY_SCOPES)
     header, payload, signature = good.split(".")
     forged = f"{header}.{payload}.{signature[:-6]}AAAAAA"
     assert _grant(emulator, forged) == (400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
-    stranger = _assertion(emulator, tmp_path, "nobody@example.org", scopes.DIRECTORY)
+    stranger = _assertion(emulator, tmp_path, "nobody@example.org", DIRECTORY_SCOPES)
     assert _grant(emulator, stranger) == (400, {"error": "invalid_grant",
                                                 "error_description": "Invalid email or User ID"})
-    emulator.revoke_scopes(scopes.AUTH + "admin.directory.group")
+    emulator.revoke_scopes(AUTH + "admin.directory.group")
     status, body = _grant(emulator, good)
     assert status == 401 and body["error"] == "unauthorized_client"
-    assert _grant(emulator, _assertion(emulator, tmp_path, ADMIN, scopes.DIRECTORY[:2]))[0] == 200
+    assert _grant(emulator, _assertion(emulator, tmp_path, ADMIN, DIRECTORY_SCOPES[:2]))[0] == 200
 
 
 def test_calls_need_a_token_with_the_methods_scope_and_an_admin(emulator: GoogleEmulator, tmp_path: Path) -> None:
     path = f"{DIRECTORY}/users/{ANN.email}"
     status, body = _call(emulator, "GET", path)
     assert status == 401 and body["error"]["errors"][0]["reason"] == "authError"
-    status, body = _call(emulator, "GET", path, _token(emulator, tmp_path, wanted=scopes.GMAIL))
+    status, body = _call(emulator, "GET", path, _token(emulator, tmp_path, wanted=GMAIL_SCOPES))
     assert status == 403 and body["error"]["errors"][0]["reason"] == "insufficientPermissions"
     status, body = _call(emulator, "GET", path, _token(emulator, tmp_path, subject=ANN.email))
     assert (status, body["error"]["message"]) == (403, "Not Authorized to access this resource/api")
@@ -110,9 +110,9 @@ def test_calls_need_a_token_with_the_methods_scope_and_an_admin(emulator: Google
 
 def test_gmail_settings_need_the_mailbox_owners_token(emulator: GoogleEmulator, tmp_path: Path) -> None:
     path = f"/gmail/v1/users/{ANN.email}/settings/autoForwarding"
-    status, body = _call(emulator, "GET", path, _token(emulator, tmp_path, ADMIN, scopes.GMAIL))
+    status, body = _call(emulator, "GET", path, _token(emulator, tmp_path, ADMIN, GMAIL_SCOPES))
     assert (status, body["error"]["message"]) == (403, f"Delegation denied for {ADMIN}")
-    own = _token(emulator, tmp_path, ANN.email, scopes.GMAIL)
+    own = _token(emulator, tmp_path, ANN.email, GMAIL_SCOPES)
     assert _call(emulator, "GET", path, own)[0] == 200
     assert _call(emulator, "GET", "/gmail/v1/users/me/settings/imap", own) == (
         200, {"enabled": True, "autoExpunge": True, "expungeBehavior": "archive", "maxFolderSize": 0})

@@ -12,21 +12,20 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from offboard.spi import Member
-from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response, Sandbox
+from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response
 
-from . import discovery_check, scopes
-from .emulator_api import WorkspaceApi
-from .emulator_auth import TokenAuthority
-from .emulator_errors import ApiError, google_error, rate_limited, scripted_error
-from .emulator_state import User, Workspace
+from ..doctor import ALL_SCOPES
+from . import discovery_check
+from .auth import TokenAuthority
+from .errors import ApiError, google_error, rate_limited, scripted_error
+from .handlers import WorkspaceApi
+from .state import User, Workspace
 
 TOKEN_PATH = "/token"
-LICENSE_PRODUCT, LICENSE_SKU = "Google-Apps", "1010020027"  # Workspace Business Starter
 
 
 class GoogleEmulator(Emulator):
@@ -35,7 +34,7 @@ class GoogleEmulator(Emulator):
     name = "google"
 
     def __init__(self, domain: str = "example.org", faults: Faults | None = None, transfer_polls: int = 1,
-                 granted_scopes: Iterable[str] = scopes.ALL) -> None:
+                 granted_scopes: Iterable[str] = ALL_SCOPES) -> None:
         super().__init__(faults)
         self.workspace = Workspace(domain, transfer_polls)
         self.authority = TokenAuthority(domain, granted_scopes)
@@ -145,42 +144,3 @@ class GoogleEmulator(Emulator):
         if caller is None or caller.suspended or not self.workspace.is_admin(caller):
             return google_error(403, "Not Authorized to access this resource/api", "forbidden")
         return None
-
-
-def seeded_emulator(domain: str, members: Sequence[Member] = (), faults: Faults | None = None,
-                    transfer_polls: int = 1) -> GoogleEmulator:
-    """An unstarted emulator with a small org: an admin, an archive account, the members, an orphan and a bot."""
-    emulator = GoogleEmulator(domain, faults, transfer_polls)
-    ws = emulator.workspace
-    ws.add_user(f"admin@{domain}", given_name="Workspace", family_name="Admin", admin=True)
-    ws.add_user(f"archive@{domain}", given_name="Archive", family_name="Account")
-    groups_admin = ws.add_role("_GROUPS_ADMIN_ROLE")
-    for i, member in enumerate(members):
-        email = member.identity_for("google")
-        former = member.status == "former"
-        ws.seed_member(email, groups=3 + i % 3, tokens=1 + i % 3, asps=1, delegates=1,
-                       forwarding=(member.personal_email or f"{email.split('@')[0]}@gmail.com") if i % 2 == 0 else "",
-                       devices=0 if former else 1, backup_codes=0 if former else 10, suspended=former)
-        if i % 3 == 1:
-            ws.set_pop(email)
-        ws.assign_license(email, LICENSE_PRODUCT, LICENSE_SKU)
-        if i == 0:
-            ws.assign_role(email, groups_admin.id)
-    ws.add_user(f"old-intern@{domain}", last_login="2025-03-02T16:20:00.000Z")
-    ws.add_member(f"members@{domain}", f"old-intern@{domain}")
-    ws.add_token(f"old-intern@{domain}", "Zoom")
-    ws.add_user(f"bot-noreply@{domain}", given_name="Notifications", family_name="Bot",
-                last_login="1970-01-01T00:00:00.000Z")
-    ws.add_member(f"announce@{domain}", f"bot-noreply@{domain}", "MANAGER")
-    return emulator
-
-
-def start_sandbox(domain: str, members: Sequence[Member], workdir: Path) -> Sandbox:
-    """A started, seeded emulator and the ``[connectors.google]`` table that points at it."""
-    # Transfers complete at the first poll: the demo shows the wait without spending the
-    # engine's poll spacing on it (tests keep the default of one "inProgress" answer).
-    emulator = seeded_emulator(domain, members, transfer_polls=0)
-    emulator.start()
-    emulator.write_key_file(workdir / "secrets" / "sa.json")
-    return Sandbox(emulator, config={"service_account_file": "secrets/sa.json", "admin": f"admin@{domain}",
-                                     "api_endpoint": emulator.url, "transfer_to": f"archive@{domain}"}, environ={})

@@ -1,0 +1,249 @@
+"""The one table of action kinds: how each observes its wanted state and how it acts.
+
+``observe`` answers whether the wanted state already holds (``True``), does not
+(``False``) or cannot be seen (``None``), with a sentence; ``act`` makes the change and
+says whether it changed anything (a delete that finds the item gone did not).
+``apply`` and ``check`` are both built from these, so the re-check before a change
+and the verification after it look at the same thing. Which actions a user needs is
+``plan``'s job; this table is what every kind means, and nothing else branches on kind.
+
+``write_first``: the change may be sent without the re-read for an action planned
+moments ago (``apply_planned``): a delete that finds the item gone answers 404, which is
+``ok``, and an update sets the same value twice harmlessly. If Google refuses it (the
+user was suspended meanwhile), the connector looks then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from offboard.spi import Action, FatalError, NotFoundError, Outcome, RetriableError
+
+from .api import Gateway
+
+Params = Mapping[str, Any]
+Pace = Callable[[str], None]
+Seen = tuple[bool | None, str]
+Done = tuple[bool, str]  # (changed, sentence): False when a delete found the item already gone
+Observe = Callable[[Gateway, Params], Seen]
+Act = Callable[[Gateway, Params, Pace], Done]
+
+TRANSFER_POLLS = 60  # polls of one apply; paced by the engine's "datatransfer-poll" bucket
+DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUNT_WIPED"},
+               "admin_account_wipe": {"ACCOUNT_WIPING", "ACCOUNT_WIPED", "WIPING", "WIPED"}}
+SUSPENDED = "the account is suspended: it can no longer sign in or use a session"
+MAILBOX_CLOSED = "the account is suspended: Gmail serves neither its mailbox nor its settings"
+
+
+@dataclass(frozen=True)
+class Kind:
+    observe: Observe
+    act: Act
+    write_first: bool = False
+
+
+# -- what apply, apply_planned and check call
+
+def kind_of(action: Action) -> Kind:
+    if action.kind not in KINDS:
+        raise FatalError(f"unknown Google action kind {action.kind!r} (a plan from another version?)")
+    return KINDS[action.kind]
+
+
+def observe(gw: Gateway, action: Action) -> Seen:
+    """The kind's re-check; an account deleted since the plan has no access left to end."""
+    kind = kind_of(action)
+    try:
+        return kind.observe(gw, action.params)
+    except NotFoundError:
+        if gw.user(action.params["user"]) is not None:
+            raise
+        return True, f"the account {action.params['user']} no longer exists"
+
+
+def already_done(gw: Gateway, action: Action) -> Outcome | None:
+    """``ok`` when the wanted state already holds, else None."""
+    done, seen = observe(gw, action)
+    return Outcome.ok(seen or "already done") if done else None
+
+
+def act(gw: Gateway, action: Action, pace: Pace) -> Outcome:
+    changed, detail = kind_of(action).act(gw, action.params, pace)
+    return Outcome.changed(detail) if changed else Outcome.ok(detail)
+
+
+# -- building blocks; sentences may name params, as in "removed from {group}"
+
+def _user(gw: Gateway, p: Params) -> dict[str, Any]:
+    user = gw.user(p["user"])
+    if user is None:
+        raise NotFoundError(f"user {p['user']} no longer exists")
+    return user
+
+
+def _suspended(gw: Gateway, p: Params) -> bool:
+    return bool(_user(gw, p).get("suspended"))
+
+
+def _moot_once_suspended(gw: Gateway, p: Params) -> Seen:
+    """Sign-out and password reset leave no trace to read back; suspension makes them moot."""
+    return (True, SUSPENDED) if _suspended(gw, p) else (None, "")
+
+
+def _mailbox(read: Observe) -> Observe:
+    """Gmail refuses settings calls for a suspended user; so does the need for them."""
+    def observe(gw: Gateway, p: Params) -> Seen:
+        return (True, MAILBOX_CLOSED) if _suspended(gw, p) else read(gw, p)
+    return observe
+
+
+def _gone(present: Callable[[Gateway, Params], bool], already: str) -> Observe:
+    """Done once the item (a token, a membership, a setting that is on) is no longer there."""
+    def observe(gw: Gateway, p: Params) -> Seen:
+        there = present(gw, p)
+        return (not there, "" if there else already.format_map(p))
+    return observe
+
+
+def _user_field(name: str, wanted: Callable[[Params], Any]) -> Observe:
+    """A field of the user resource that must hold ``wanted(params)``."""
+    def observe(gw: Gateway, p: Params) -> Seen:
+        target = wanted(p)
+        done = _user(gw, p).get(name) == target
+        return (done, f"{name} is already {target}" if done else "")
+    return observe
+
+
+def _write(call: Callable[[Gateway, Params], object], done: str) -> Act:
+    """An update or a command: it changes something each time it is sent."""
+    def act(gw: Gateway, p: Params, pace: Pace) -> Done:
+        call(gw, p)
+        return True, done.format_map(p)
+    return act
+
+
+def _delete(call: Callable[[Gateway, Params], bool], done: str, already: str) -> Act:
+    """A delete that finds the item gone (Google's 404) changed nothing."""
+    def act(gw: Gateway, p: Params, pace: Pace) -> Done:
+        gone = call(gw, p)
+        return gone, (done if gone else already).format_map(p)
+    return act
+
+
+def _gmail_off(is_on: Callable[[Gateway, str], bool], turn_off: Callable[[Gateway, str], None], what: str) -> Kind:
+    """A Gmail setting that must end up off: auto-forwarding, POP, IMAP."""
+    return Kind(_mailbox(_gone(lambda gw, p: is_on(gw, p["user"]), f"{what} already off")),
+                _write(lambda gw, p: turn_off(gw, p["user"]), f"{what} turned off"), write_first=True)
+
+
+def _device_seen(gw: Gateway, p: Params) -> Seen:
+    device = next((d for d in gw.devices(p["user"]) if d.get("resourceId") == p["resource_id"]), None)
+    if device is None:
+        return True, "device no longer listed"
+    done = device.get("status") in DEVICE_DONE[p["action"]]
+    return (done, f"device is {device.get('status')}" if done else "")
+
+
+def _device_action(gw: Gateway, p: Params, pace: Pace) -> Done:
+    gw.device_action(p["resource_id"], p["action"])
+    return True, f"{'blocked' if p['action'] == 'block' else 'wiped the account from'} {p['model']}"
+
+
+def _transfer_seen(gw: Gateway, p: Params) -> Seen:
+    _user(gw, p)  # transfers are listed by user id, which outlives the user: check the user is there
+    statuses = {t.get("overallTransferStatusCode") for t in gw.transfers(p["user_id"], p["new_owner_id"])}
+    return ("completed" in statuses, "data already transferred" if "completed" in statuses else "")
+
+
+def _transfer(gw: Gateway, p: Params, pace: Pace) -> Done:
+    """Start the transfer, or wait for the one already under way, until Google reports it complete."""
+    running = [t for t in gw.transfers(p["user_id"], p["new_owner_id"])
+               if t.get("overallTransferStatusCode") in ("new", "inProgress")]
+    transfer = running[0] if running else gw.start_transfer(p["user_id"], p["new_owner_id"])
+    for _ in range(TRANSFER_POLLS):
+        if transfer.get("overallTransferStatusCode") == "completed":
+            return True, f"Drive and Calendar data transferred to {p['new_owner']}"
+        if transfer.get("overallTransferStatusCode") == "failed":
+            raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} failed at Google")
+        pace("datatransfer-poll")
+        transfer = gw.transfer(transfer["id"])
+    raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} is still in progress", retry_after=60)
+
+
+# -- the table, in plan order
+
+KINDS: dict[str, Kind] = {
+    "signout": Kind(
+        _moot_once_suspended,
+        _write(lambda gw, p: gw.sign_out(p["user"]), "signed out of every web and device session"),
+        write_first=True),
+    "token": Kind(
+        _gone(lambda gw, p: any(t.get("clientId") == p["client_id"] for t in gw.tokens(p["user"])),
+              "token already revoked"),
+        _delete(lambda gw, p: gw.delete_token(p["user"], p["client_id"]),
+                "revoked the token of {app}", "token was already revoked"),
+        write_first=True),
+    "asp": Kind(
+        _gone(lambda gw, p: any(int(a.get("codeId", -1)) == int(p["code_id"]) for a in gw.asps(p["user"])),
+              "app password already deleted"),
+        _delete(lambda gw, p: gw.delete_asp(p["user"], int(p["code_id"])),
+                "deleted app password {name}", "app password was already deleted"),
+        write_first=True),
+    "backup_codes": Kind(
+        _gone(lambda gw, p: gw.backup_code_count(p["user"]) > 0, "no valid backup codes left"),
+        _write(lambda gw, p: gw.invalidate_backup_codes(p["user"]), "backup verification codes invalidated"),
+        write_first=True),
+    "password": Kind(
+        _moot_once_suspended,
+        _write(lambda gw, p: gw.reset_password(p["user"]), "password reset to a random one that nobody knows"),
+        write_first=True),
+    "gmail_delegate": Kind(
+        _mailbox(_gone(lambda gw, p: any(d.get("delegateEmail", "").lower() == p["delegate"].lower()
+                                         for d in gw.delegates(p["user"])), "delegate already removed")),
+        _delete(lambda gw, p: gw.remove_delegate(p["user"], p["delegate"]),
+                "removed mail delegate {delegate}", "delegate was already removed"),
+        write_first=True),
+    "gmail_forwarding": _gmail_off(lambda gw, user: bool(gw.forwarding(user).get("enabled")),
+                                   lambda gw, user: gw.disable_forwarding(user), "auto-forwarding"),
+    "gmail_pop": _gmail_off(lambda gw, user: gw.pop(user).get("accessWindow", "disabled") != "disabled",
+                            lambda gw, user: gw.disable_pop(user), "POP"),
+    "gmail_imap": _gmail_off(lambda gw, user: bool(gw.imap(user).get("enabled")),
+                             lambda gw, user: gw.disable_imap(user), "IMAP"),
+    "suspend": Kind(
+        _user_field("suspended", lambda p: True),
+        _write(lambda gw, p: gw.update_user(p["user"], {"suspended": True}, f"suspending {p['user']}"),
+               "account suspended"),
+        write_first=True),
+    "device": Kind(_device_seen, _device_action),  # the device's status decides the answer: look first
+    "transfer": Kind(_transfer_seen, _transfer),  # a transfer already under way is waited for, not restarted
+    "group": Kind(
+        _gone(lambda gw, p: gw.membership(p["group"], p["user"]) is not None, "not a member of {group}"),
+        _delete(lambda gw, p: gw.remove_member(p["group"], p["user"]),
+                "removed from {group}", "was already out of {group}"),
+        write_first=True),
+    "admin_role": Kind(
+        _gone(lambda gw, p: any(a.get("roleAssignmentId") == p["assignment_id"]
+                                for a in gw.role_assignments(p["user"])), "admin role already removed"),
+        _delete(lambda gw, p: gw.delete_role_assignment(p["assignment_id"]),
+                "removed admin role {role}", "admin role was already removed"),
+        write_first=True),
+    "gal": Kind(
+        _user_field("includeInGlobalAddressList", lambda p: False),
+        _write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": False},
+                                            f"hiding {p['user']} from the address list"),
+               "hidden from the global address list"),
+        write_first=True),
+    "org_unit": Kind(
+        _user_field("orgUnitPath", lambda p: p["orgUnitPath"]),
+        _write(lambda gw, p: gw.update_user(p["user"], {"orgUnitPath": p["orgUnitPath"]},
+                                            f"moving {p['user']} to {p['orgUnitPath']}"),
+               "moved to org unit {orgUnitPath}"),
+        write_first=True),
+    "license": Kind(
+        _gone(lambda gw, p: gw.has_license(p["product"], p["sku"], p["user"]), "licence already removed"),
+        _delete(lambda gw, p: gw.remove_license(p["product"], p["sku"], p["user"]),
+                "licence {product}/{sku} removed", "licence was already removed"),
+        write_first=True),
+}

@@ -1,0 +1,78 @@
+"""``offboard doctor`` for Google, and the OAuth scopes it checks, by the API and identity using them.
+
+Directory, Data Transfer and Licensing calls act as the admin; Gmail settings calls act
+as the user whose settings they change, so the Gmail scopes are delegated per user.
+Each scope Google refuses is named, with where to grant it, before a run needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from offboard.spi import AuthError, ConnectorError
+
+from .errors import missing_scopes_error
+
+if TYPE_CHECKING:
+    from .api import Gateway
+
+AUTH = "https://www.googleapis.com/auth/"
+
+DIRECTORY_SCOPES = (
+    AUTH + "admin.directory.user",  # users: read, suspend, reset password, GAL, org unit
+    AUTH + "admin.directory.user.security",  # sign-out, tokens, app passwords, backup codes
+    AUTH + "admin.directory.group",  # the user's groups and memberships
+    AUTH + "admin.directory.rolemanagement",  # admin role assignments
+    AUTH + "admin.directory.device.mobile.action",  # list, block and wipe mobile devices
+)
+TRANSFER_SCOPES = (AUTH + "admin.datatransfer",)
+LICENSING_SCOPES = (AUTH + "apps.licensing",)
+GMAIL_SCOPES = (
+    AUTH + "gmail.settings.basic",  # read delegates and forwarding, turn off POP and IMAP
+    AUTH + "gmail.settings.sharing",  # remove delegates, turn off auto-forwarding
+)
+ALL_SCOPES = DIRECTORY_SCOPES + TRANSFER_SCOPES + LICENSING_SCOPES + GMAIL_SCOPES
+
+
+def admin_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The admin's scopes: Data Transfer and Licensing only when the config asks for them."""
+    return (DIRECTORY_SCOPES + (TRANSFER_SCOPES if config["transfer_to"] else ())
+            + (LICENSING_SCOPES if config["license_product"] else ()))
+
+
+def problems(gateway: Gateway, config: Mapping[str, Any]) -> list[str]:
+    """The key, the token endpoint, every scope, the admin and transfer_to, as sentences; none when all is well."""
+    try:
+        found = _scope_problems(gateway) or _admin_problems(gateway)
+        target = config["transfer_to"]
+        if not found and target and gateway.user(target) is None:
+            found = [f"transfer_to {target} is not a user of the domain"]
+        return found
+    except ConnectorError as exc:
+        return [str(exc)]
+
+
+def _admin_problems(gateway: Gateway) -> list[str]:
+    admin = gateway.admin
+    fix = "set [connectors.google] admin to one"
+    try:
+        user = gateway.user(admin)
+    except AuthError as exc:
+        if "403 forbidden" not in str(exc):
+            raise
+        return [f"{admin} is not a super admin (Google answered 403 forbidden): {fix}"]
+    return [] if user and user.get("isAdmin") else [f"{admin} is not a super admin: {fix}"]
+
+
+def _scope_problems(gateway: Gateway) -> list[str]:
+    clients, admin = gateway.clients, gateway.admin
+    missing: list[str] = []
+    for wanted in (gateway.admin_scopes, gateway.user_scopes):  # Gmail grants are per client, not per user
+        error = clients.grant(admin, wanted)
+        if error == "unauthorized_client":
+            missing += clients.missing_scopes(admin, wanted)
+        elif error:
+            return [f"the token endpoint refused the service account acting as {admin} ({error}): "
+                    "check the key and that the admin is a user of the domain"]
+    return [str(missing_scopes_error(clients.client_id, admin, missing))] if missing else []
