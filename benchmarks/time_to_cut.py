@@ -1,8 +1,8 @@
 """Time to cut: how soon an expelled member can no longer get in, against a lower bound.
 
-Runs the library path of ``offboard expel --yes`` (resolve and discovery, the journal,
-the engine) against the Google and Slack emulators, each request delayed by a fixed
-latency, for a heavy member: 60 groups, 8 OAuth tokens, 3 app passwords, 2 mail
+Runs ``operations.expel`` with the request of ``offboard expel MEMBER --yes --unsigned``
+(resolve and discovery, the journal, the engine, the report) against the Google and Slack
+emulators, each request delayed by a fixed latency, for a heavy member: 60 groups, 8 OAuth tokens, 3 app passwords, 2 mail
 delegates (Google) and 40 private channels (Slack on plan Pro: no SCIM, so the channels
 are kicked one by one and deactivation is a manual step). Then runs the same member one
 call at a time, as a script of separate admin commands would, for comparison.
@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,10 @@ from offboard.connectors.google_workspace.emulator import TOKEN_PATH, GoogleEmul
 from offboard.connectors.slack.emulator import SlackEmulator  # noqa: E402
 from offboard.connectors.slack.tiers import METHOD_TIERS, PER_MINUTE  # noqa: E402
 
-from offboard.apply.runs import execute_run, start_run  # noqa: E402
-from offboard.operations.session import Workspace  # noqa: E402
-from offboard.plans.plan import Plan, build_plan  # noqa: E402
-from offboard.spi import Action, Phase  # noqa: E402
+from offboard import operations  # noqa: E402
+from offboard.apply.engine import Listener as EngineListener  # noqa: E402
+from offboard.plans.plan import Plan  # noqa: E402
+from offboard.spi import Action, Phase, State  # noqa: E402
 from offboard.testing.emulation import Faults  # noqa: E402
 
 DOMAIN = "example.org"
@@ -53,6 +54,7 @@ MEMBER = "m042"
 EMAIL = f"bob@{DOMAIN}"
 ROSTER = f"id,name,email,personal_email,status\n{MEMBER},Bob Example,{EMAIL},bob@home.test,active\n"
 PLAYBOOK = "name: bench\ndescription: Google and Slack, no manual systems\nsteps:\n  - connector: google\n  - connector: slack\n"
+ONE_SYSTEM = "name: bench-{0}\ndescription: {0} alone, for one call at a time\nsteps:\n  - connector: {0}\n"
 SEED = {"groups": 60, "tokens": 8, "asps": 3, "delegates": 2}
 PRIVATE_CHANNELS = 40
 
@@ -72,13 +74,14 @@ class Listener:
     def started(self, system: str, action: Action) -> None:
         pass
 
-    def finished(self, system: str, action: Action, state: str) -> None:
+    def finished(self, system: str, action: Action, state: State) -> None:
         with self.lock:
             self.times[action.phase.value].append(time.perf_counter())
-            self.states[state] = self.states.get(state, 0) + 1
+            self.states[state.value] = self.states.get(state.value, 0) + 1
 
-    def last(self, phase: Phase) -> float | None:
-        times = self.times[phase.value]
+    def last(self, phase: Phase | None) -> float | None:
+        """When the last outcome of ``phase`` (of any phase: None) was recorded, from the start."""
+        times = self.times[phase.value] if phase else [t for ts in self.times.values() for t in ts]
         return max(times) - self.start if times else None
 
 
@@ -109,13 +112,16 @@ class Org:
         urls = self.emulators.info
         (root / "roster.csv").write_text(ROSTER)
         (root / "bench.yaml").write_text(PLAYBOOK)
+        for system in ("google", "slack"):
+            (root / f"bench-{system}.yaml").write_text(ONE_SYSTEM.format(system))
         (root / "offboard.toml").write_text(
             f'[org]\nname = "Bench"\ndomain = "{DOMAIN}"\n\n[roster]\npath = "roster.csv"\n\n[state]\ndir = "state"\n\n'
             f'[connectors.google]\nservice_account_file = "sa.json"\nadmin = "admin@{DOMAIN}"\n'
             f'api_endpoint = "{urls["google"]}"\n\n'
             f'[connectors.slack]\ntoken_env = "SLACK_ADMIN_TOKEN"\nscim = false\nbase_url = "{urls["slack"]}/api/"\n'
         )
-        self.ws = Workspace.open(str(root / "offboard.toml"), {"SLACK_ADMIN_TOKEN": urls["slack_token"]})
+        self.config = str(root / "offboard.toml")
+        self.environ = {"SLACK_ADMIN_TOKEN": urls["slack_token"], "OFFBOARD_OPERATOR": "bench"}
 
     def counts(self) -> dict[str, int]:
         """Requests since the last clear: API requests per system, and Google's token grants apart."""
@@ -148,41 +154,45 @@ def one_at_a_time(connectors: Mapping[str, object]) -> None:
             connector.read_fanout = 1  # type: ignore[attr-defined]
 
 
+class Watch(operations.Silent):
+    """The operation's interaction, as a stopwatch: plans shown, and each outcome timed."""
+
+    def __init__(self, start: float) -> None:
+        self.listener = Listener(start)
+        self.plans: list[Plan] = []
+        self.planned_at: float | None = None
+
+    def show_plan(self, plan: Plan) -> None:
+        self.planned_at = self.planned_at or time.perf_counter()
+        self.plans.append(plan)
+
+    def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[EngineListener | None]:
+        return nullcontext(self.listener)
+
+
 def measure(root: Path, latency: float, serial: bool) -> Measured:
     org = Org(root, latency)
     try:
-        ws = org.ws
-        book = ws.playbook(str(root / "bench.yaml"))
-        member = ws.member(MEMBER)
-        connectors = ws.connectors_for(book)
-        if serial:
-            one_at_a_time(connectors)
-        concurrency = {s: c.max_concurrency for s, c in connectors.items()}
-        org.emulators.clear()
-        start = time.perf_counter()  # "enter": before resolve and discovery
-        if serial:  # systems one after the other, too
-            plans = [build_plan("expel", ws.org, member, _only(book, s), connectors, ws.retry) for s in ("google", "slack")]
-            plan = plans[0]
-            plan.systems = [s for p in plans for s in p.systems]
-        else:
-            plan = build_plan("expel", ws.org, member, book, connectors, ws.retry)
-        planned = time.perf_counter() - start
-        listener = Listener(start)
-        if serial:
-            for system in ("google", "slack"):
-                one = Plan(plan.kind, plan.created, plan.org, plan.member, plan.playbook,
-                           [s for s in plan.systems if s.system == system])
-                execute_run(ws, start_run(ws, one, "bench"), connectors, listener, fresh=True)
-        else:
-            execute_run(ws, start_run(ws, plan, "bench"), connectors, listener, fresh=True)
-        done = time.perf_counter() - start
-        cut = listener.last(Phase.CUT) or 0.0
+        with operations.Session.open(org.config, org.environ) as session:
+            connectors = session.connectors_for(session.playbook(str(root / "bench.yaml")))  # what expel will use
+            if serial:
+                one_at_a_time(connectors)
+            concurrency = {s: c.max_concurrency for s, c in connectors.items()}
+            org.emulators.clear()
+            start = time.perf_counter()  # "enter": before resolve and discovery
+            watch = Watch(start)
+            books = [f"bench-{s}.yaml" for s in ("google", "slack")] if serial else ["bench.yaml"]
+            for book in books:  # one call at a time: systems one after the other, too
+                request = operations.ExpelRequest(MEMBER, str(root / book), yes=True, unsigned=True)
+                operations.expel(session, request, watch)
+            done = watch.listener.last(None) or 0.0
+            cut = watch.listener.last(Phase.CUT) or 0.0
+        plan = watch.plans[0]
+        plan.systems = [s for p in watch.plans for s in p.systems]
         counts = org.counts()
-        for c in connectors.values():
-            c.close()
-        ws.close()
+        planned = (watch.planned_at or start) - start
         return Measured(cut, done, planned, {"google": counts["google"], "slack": counts["slack"]}, counts["grants"],
-                        dict(listener.states), plan, concurrency)
+                        dict(watch.listener.states), plan, concurrency)
     finally:
         org.emulators.stop()
 
@@ -202,12 +212,6 @@ def in_fresh_process(root: Path, latency: float, serial: bool) -> tuple[Measured
     result = parent.recv()
     process.join()
     return result
-
-
-def _only(book, system):
-    from dataclasses import replace
-
-    return replace(book, steps=tuple(s for s in book.steps if s.system == system))
 
 
 # ---------------------------------------------------------------- the bound

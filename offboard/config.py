@@ -68,10 +68,31 @@ def find_config(explicit: str | None, environ: Mapping[str, str] = os.environ) -
     )
 
 
+def read_bytes(path: Path, shown: str) -> bytes:
+    """The bytes of an input file; one that cannot be read raises ConfigurationError naming it as ``shown``."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ConfigurationError(f"{shown} is a folder, not a file: give the path of the file itself") from exc
+    except OSError as exc:
+        raise ConfigurationError(f"{shown} cannot be read ({exc.strerror or exc}): check that it is a file you may read") from exc
+
+
+def decode_text(raw: bytes, shown: str, fix: str = "save it as UTF-8 and try again", encoding: str = "utf-8") -> str:
+    """``raw`` as text; bytes that are not UTF-8 raise ConfigurationError naming ``shown`` and the line."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        data = exc.object if isinstance(exc.object, bytes) else raw  # utf-8-sig reports offsets past the BOM
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigurationError(f"{shown}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): {fix}") from exc
+
+
 def load_config(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
     path = find_config(explicit, environ)
+    text = decode_text(read_bytes(path, str(path)), str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: not valid TOML ({exc}): fix the file and try again") from exc
     return parse_config(data, path, environ)
@@ -107,20 +128,26 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
     if domain and ("." not in domain or "@" in domain or "/" in domain):
         problems.append(f"[org] domain '{domain}' is not a domain name like example.org")
     roster_value = text(roster, "roster", "path")
+    state_origin = f"${STATE_ENV}" if environ.get(STATE_ENV) else "[state] dir"
     state_value = environ.get(STATE_ENV) or text(state, "state", "dir", ".offboard")
     connectors = table("connectors")
     for name, value in connectors.items():
         if not isinstance(value, Mapping):
             problems.append(f"[connectors.{name}] must be a table")
     signing, audit, notify = table("signing"), table("audit"), table("notify")
-    if problems:
-        raise ConfigurationError(f"{path}: " + "; ".join(problems))
-
     base = path.parent
 
     def resolve(value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
+
+    if state_value:
+        problem = _not_a_folder(resolve(state_value))
+        if problem:
+            problems.append(f"{state_origin} '{state_value}' {problem}; point {state_origin} at a folder "
+                            "(it is created if missing)")
+    if problems:
+        raise ConfigurationError(f"{path}: " + "; ".join(problems))
 
     return Config(
         path=path,
@@ -133,3 +160,14 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         audit=dict(audit),
         notify=dict(notify),
     )
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot be (or become) a folder: it, or the nearest existing parent, is a file."""
+    current = folder
+    while not os.path.lexists(current) and current != current.parent:
+        current = current.parent
+    if current.is_dir():
+        return None
+    kind = "a file, not a folder" if current.is_file() else "not a folder"
+    return f"is {kind}" if current == folder else f"cannot be a folder: {current} is {kind}"

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from offboard.apply import retry
 from tests.fakes import FakeSystem, register_fake
 
 CONFIG = """\
@@ -60,11 +59,9 @@ class Org:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every wait the engine asks for, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(retry, "real_sleep", waited.append)
-    return waited
+def sleeps(recorded_sleeps: list[float]) -> list[float]:
+    """Every wait the engine asks for, recorded instead of slept (the offboard[testing] plugin's fixture)."""
+    return recorded_sleeps
 
 
 @pytest.fixture
@@ -101,3 +98,40 @@ def environ_for_subprocess(root: Path) -> dict[str, str]:
     env["OFFBOARD_OPERATOR"] = "carol"
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     return env
+
+
+class ScriptedKeyboard:
+    """A person at the terminal who types the given answers, in order; ``asked`` records the questions."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def present(self) -> bool:
+        return True
+
+    def answer(self, question: str) -> str:
+        self.asked.append(question)
+        return self.answers.pop(0) if self.answers else ""
+
+
+@pytest.fixture
+def typed(monkeypatch):
+    """``typed("m042")``: the CLI's prompts get these answers as if typed; returns the questions asked."""
+    from offboard.cli import prompts
+
+    def script(*answers: str) -> list[str]:
+        keyboard = ScriptedKeyboard(list(answers))
+        monkeypatch.setattr(prompts, "keyboard", keyboard)
+        return keyboard.asked
+
+    return script
+
+
+@pytest.fixture
+def session(org: Org):
+    """The library's view of the sample org: what the CLI's commands open."""
+    from offboard.operations import Session
+
+    with Session.open(str(org.root / "offboard.toml")) as opened:
+        yield opened

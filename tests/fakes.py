@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -149,16 +148,7 @@ class FakeConnector(Connector):
 
 
 def register_fake(monkeypatch: Any | None = None) -> None:
-    """Make ``fake`` an installed connector, as an entry point would."""
-    original = registry.available
-
-    def available() -> dict[str, registry.ConnectorInfo]:
-        found = dict(original())
-        ep = EntryPoint(name="fake", value="tests.fakes:FakeConnector", group=registry.GROUP)
-        found["fake"] = registry.ConnectorInfo("fake", ep, "tests")
-        return found
-
+    """Make ``fake`` an installed connector, as an entry point would (undone after the test, with ``monkeypatch``)."""
     if monkeypatch is not None:
-        monkeypatch.setattr(registry, "available", available)
-    else:
-        registry.available = available  # type: ignore[assignment]
+        monkeypatch.setattr(registry, "REGISTERED", dict(registry.REGISTERED))
+    registry.register("fake", "tests.fakes:FakeConnector")

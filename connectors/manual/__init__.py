@@ -18,6 +18,7 @@ class ManualConnector(Connector):
     title = "Manual checklist"
     version = "0.1.0"
     capabilities = frozenset({Capability.REVOKE})
+    needs_config = False
     max_concurrency = 1
 
     def resolve(self, member: Member) -> Account:

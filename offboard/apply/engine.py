@@ -29,11 +29,13 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
-from offboard.apply.journal import INTENT, PENDING, TERMINAL, ActionRow, Journal
+from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.retry import RetryPolicy, call_with_retries
-from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State
+from offboard.apply.states import Progress
+from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
 
 log = logging.getLogger(__name__)
 PHASE_RANK = {Phase.CUT: 0, Phase.CLEAN: 1, Phase.MANUAL: 2}
@@ -44,20 +46,20 @@ class Listener(Protocol):
 
     def started(self, system: str, action: Action) -> None: ...
 
-    def finished(self, system: str, action: Action, state: str) -> None: ...
+    def finished(self, system: str, action: Action, state: State) -> None: ...
 
 
 class _Quiet:
     def started(self, system: str, action: Action) -> None:
         pass
 
-    def finished(self, system: str, action: Action, state: str) -> None:
+    def finished(self, system: str, action: Action, state: State) -> None:
         pass
 
 
 @dataclass(frozen=True)
 class Result:
-    state: str
+    state: State
     detail: str
     attempts: int
     observed: object = None
@@ -66,9 +68,7 @@ class Result:
 
 def describe_error(error: BaseException) -> str:
     """One line for the journal and report; connector errors are written to hold no secret."""
-    if isinstance(error, ConnectorError):
-        return f"{error.kind}: {error}"
-    return f"internal error in connector: {type(error).__name__}: {error}"
+    return f"{error.kind}: {error}" if isinstance(error, ConnectorError) else describe(error)
 
 
 class Engine:
@@ -93,8 +93,8 @@ class Engine:
         """
         self._fresh = fresh
         rows = self.journal.actions(run_id)
-        waiting = [r for r in rows if r.state in (PENDING, INTENT)]
-        finished = {r.key for r in rows if r.state in TERMINAL}
+        waiting = [r for r in rows if isinstance(r.state, Progress)]
+        finished = {r.key for r in rows if isinstance(r.state, State)}
         in_run = {r.key for r in rows}
         slots = {system: max(1, c.max_concurrency) for system, c in self.connectors.items()}
         pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
@@ -104,7 +104,7 @@ class Engine:
             while waiting or running:
                 if self._stopped_by is not None:
                     for row in waiting:
-                        self._record(run_id, row, Result(State.SKIPPED.value, self._stop_reason(), 0))
+                        self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))
                     waiting.clear()
                 started = 0
                 for row in self._next(waiting, list(running.values()), finished, in_run, slots):
@@ -112,7 +112,7 @@ class Engine:
                     pool = pools.get(row.system)
                     if pool is None:
                         missing = f"system {row.system} is not configured any more"
-                        self._record(run_id, row, Result(State.FAILED.value, "", 0, last_error=missing))
+                        self._record(run_id, row, Result(State.FAILED, "", 0, last_error=missing))
                         finished.add(row.key)
                         started += 1
                         continue
@@ -121,7 +121,7 @@ class Engine:
                 if not running:
                     if waiting and not started:  # nothing can start: a dependency cycle the connector declared
                         for row in waiting:
-                            self._record(run_id, row, Result(State.SKIPPED.value, "dependency cycle in the plan", 0))
+                            self._record(run_id, row, Result(State.SKIPPED, "dependency cycle in the plan", 0))
                         waiting.clear()
                     continue
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -130,7 +130,7 @@ class Engine:
                     result = future.result()
                     finished.add(row.key)
                     self._applied.add(row.key)
-                    if result.state == State.FAILED.value and self.stop_on_failure.get(row.system):
+                    if result.state is State.FAILED and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
         finally:
             for pool in pools.values():
@@ -179,7 +179,7 @@ class Engine:
         connector = self.connectors[row.system]
         action = row.action
         self.listener.started(row.system, action)
-        resuming = row.state == INTENT
+        resuming = row.state is Progress.INTENT
         self.journal.mark_intent(run_id, row.system, action.id)  # committed before any side effect
         result = None
         if resuming:
@@ -194,7 +194,7 @@ class Engine:
         """An interrupted action may have taken effect: look before doing it again."""
         checked = call_with_retries(lambda: connector.check(action), self.retry)
         if checked.error is None and checked.value is True:
-            return Result(State.OK.value, "found done when the run was resumed", checked.attempts)
+            return Result(State.OK, "found done when the run was resumed", checked.attempts)
         return None
 
     def _attempt(self, call: Callable[[], Outcome]) -> Result:
@@ -202,12 +202,12 @@ class Engine:
         if attempted.error is not None:
             if not isinstance(attempted.error, ConnectorError):
                 log.exception("connector raised an unexpected error", exc_info=attempted.error)
-            return Result(State.FAILED.value, "", attempted.attempts, last_error=describe_error(attempted.error))
+            return Result(State.FAILED, "", attempted.attempts, last_error=describe_error(attempted.error))
         outcome = attempted.value
         if not isinstance(outcome, Outcome):
-            return Result(State.FAILED.value, "", attempted.attempts,
+            return Result(State.FAILED, "", attempted.attempts,
                           last_error=f"internal error in connector: apply returned {type(outcome).__name__}, not an Outcome")
-        return Result(outcome.state.value, outcome.detail, attempted.attempts, outcome.observed)
+        return Result(outcome.state, outcome.detail, attempted.attempts, outcome.observed)
 
     def _record(self, run_id: str, row: ActionRow, result: Result) -> None:
         self.journal.record_outcome(run_id, row.system, row.action.id, result.state, attempts=result.attempts,
@@ -225,13 +225,13 @@ class Engine:
         closed = 0
         for row in self.journal.actions(run_id):
             connector = self.connectors.get(row.system)
-            if row.state != State.MANUAL.value or connector is None or not _self_closing(row.action):
+            if row.state is not State.MANUAL or connector is None or not _self_closing(row.action):
                 continue
             if skip_applied and row.key in self._applied:
                 continue
-            checked = call_with_retries(lambda c=connector, a=row.action: c.check(a), self.retry)
+            checked = call_with_retries(partial(connector.check, row.action), self.retry)
             if checked.error is None and checked.value is True:
-                self.journal.record_outcome(run_id, row.system, row.action.id, State.CHANGED.value,
+                self.journal.record_outcome(run_id, row.system, row.action.id, State.CHANGED,
                                             attempts=checked.attempts, detail="done by a person; confirmed by the system")
                 closed += 1
         return closed

@@ -14,16 +14,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from offboard.apply.states import ActionState, Progress, RunStatus, action_state
+from offboard.clock import utc_now
 from offboard.files import private_dir
-from offboard.spi import Action, State
-
-PENDING, INTENT = "pending", "intent"
-TERMINAL = {s.value for s in State}
-RUNNING = "running"
+from offboard.spi import Action
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -76,10 +73,6 @@ CREATE INDEX IF NOT EXISTS runs_by_member ON runs(member_id, started);
 """
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 @dataclass(frozen=True)
 class RunRow:
     id: str
@@ -87,7 +80,7 @@ class RunRow:
     member_id: str
     member_name: str
     operator: str
-    status: str
+    status: RunStatus
     started: str
     finished: str | None
     plan: dict[str, Any]
@@ -99,7 +92,7 @@ class ActionRow:
     position: int
     system: str
     action: Action
-    state: str
+    state: ActionState
     attempts: int
     detail: str
     observed: Any
@@ -168,21 +161,17 @@ class Journal:
         with self._write() as db:
             db.execute(
                 "INSERT INTO runs (id, kind, member_id, member_name, operator, status, started, plan) VALUES (?,?,?,?,?,?,?,?)",
-                (run_id, kind, member_id, member_name, operator, RUNNING, utc_now(), json.dumps(plan)),
+                (run_id, kind, member_id, member_name, operator, RunStatus.RUNNING, utc_now(), json.dumps(plan)),
             )
             db.executemany(
                 "INSERT INTO actions (run_id, position, system, action_id, phase, action, state) VALUES (?,?,?,?,?,?,?)",
-                [(run_id, i, system, a.id, a.phase.value, json.dumps(a.to_dict()), PENDING)
+                [(run_id, i, system, a.id, a.phase.value, json.dumps(a.to_dict()), Progress.PENDING)
                  for i, (system, a) in enumerate(actions)],
             )
 
-    def finish_run(self, run_id: str, status: str) -> None:
+    def finish_run(self, run_id: str, status: RunStatus) -> None:
         with self._write() as db:
             db.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, utc_now(), run_id))
-
-    def set_status(self, run_id: str, status: str) -> None:
-        with self._write() as db:
-            db.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
 
     def run(self, run_id: str) -> RunRow | None:
         rows = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
@@ -199,11 +188,13 @@ class Journal:
         """Runs with actions that never reached an outcome, newest first."""
         sql = ("SELECT * FROM runs WHERE id IN (SELECT run_id FROM actions WHERE state IN (?, ?))"
                + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
-        args = (PENDING, INTENT, member_id) if member_id is not None else (PENDING, INTENT)
+        waiting = (Progress.PENDING, Progress.INTENT)
+        args = (*waiting, member_id) if member_id is not None else waiting
         return [_run(r) for r in self._query(sql, args)]
 
     def find_run(self, prefix: str) -> list[RunRow]:
-        rows = self._query("SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY started DESC", (prefix, f"{prefix}%"))
+        """The run whose id is ``prefix``, else the runs whose id starts with it: literally, never as a pattern."""
+        rows = self._query("SELECT * FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started DESC", (len(prefix), prefix))
         exact = [r for r in rows if r["id"] == prefix]
         return [_run(r) for r in (exact or rows)]
 
@@ -218,10 +209,10 @@ class Journal:
         with self._write() as db:
             db.execute(
                 "UPDATE actions SET state = ?, started = COALESCE(started, ?) WHERE run_id = ? AND system = ? AND action_id = ?",
-                (INTENT, utc_now(), run_id, system, action_id),
+                (Progress.INTENT, utc_now(), run_id, system, action_id),
             )
 
-    def record_outcome(self, run_id: str, system: str, action_id: str, state: str, *, attempts: int, detail: str,
+    def record_outcome(self, run_id: str, system: str, action_id: str, state: ActionState, *, attempts: int, detail: str,
                        observed: Any = None, last_error: str | None = None) -> None:
         with self._write() as db:
             db.execute(
@@ -262,13 +253,13 @@ class Journal:
 
 
 def _run(row: sqlite3.Row) -> RunRow:
-    return RunRow(row["id"], row["kind"], row["member_id"], row["member_name"], row["operator"], row["status"],
+    return RunRow(row["id"], row["kind"], row["member_id"], row["member_name"], row["operator"], RunStatus(row["status"]),
                   row["started"], row["finished"], json.loads(row["plan"]))
 
 
 def _action(row: sqlite3.Row) -> ActionRow:
     return ActionRow(
-        row["run_id"], row["position"], row["system"], Action.from_dict(json.loads(row["action"])), row["state"],
+        row["run_id"], row["position"], row["system"], Action.from_dict(json.loads(row["action"])), action_state(row["state"]),
         row["attempts"], row["detail"], json.loads(row["observed"]) if row["observed"] else None, row["last_error"],
         row["started"], row["finished"],
     )

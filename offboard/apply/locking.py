@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from offboard.apply.journal import utc_now
+from offboard.clock import utc_now
 from offboard.errors import RunLocked
 from offboard.files import private_dir
 

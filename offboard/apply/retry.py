@@ -3,14 +3,17 @@
 Only ``RetriableError`` is retried, with exponential backoff and jitter, waiting at
 least as long as the service's ``Retry-After`` asks. Each action has a budget of
 attempts and seconds; when it runs out the action fails with its last error.
+A stream read page by page (an inventory) is retried the same way, each failing page
+with its own budget (``iterate_with_retries``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from itertools import islice
+from typing import Generic, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_exponential_jitter
@@ -35,10 +38,10 @@ class RetryPolicy:
 
 
 @dataclass
-class Attempted:
+class Attempted(Generic[T]):
     """The result of a call and how many attempts it took; ``error`` set when it gave up."""
 
-    value: object = None
+    value: T | None = None
     error: BaseException | None = None
     attempts: int = 0
     waited: float = 0.0
@@ -58,9 +61,9 @@ class _WaitHonouringRetryAfter:
         return wait
 
 
-def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted:
+def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted[T]:
     """Call ``fn`` until it succeeds, raises a non-retriable error, or the budget is spent."""
-    result = Attempted()
+    result: Attempted[T] = Attempted()
 
     def sleep(seconds: float) -> None:
         result.waited += seconds
@@ -81,3 +84,60 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted:
     except Exception as exc:  # the caller records it; a connector bug must not end the run
         result.error = exc
     return result
+
+
+def iterate_with_retries(start: Callable[[], Iterable[T]], policy: RetryPolicy) -> Iterator[T]:
+    """The items of ``start()``, a stream read page by page, with a throttled page retried.
+
+    The stream cannot resume mid-way, so after a ``RetriableError`` it is started again and the
+    items already delivered are skipped (it must list them in a stable order); none is delivered
+    twice. While no page fails there is no retry machinery and no extra call. Each failing page
+    gets the budget of one ``call_with_retries`` (the failed read is its first attempt, so the
+    wait honours its ``Retry-After``); when the budget is spent, the last error is raised.
+    """
+    delivered = 0
+    stream: Iterator[T] = _opened(start)
+    while True:
+        try:
+            item = next(stream)
+        except StopIteration:
+            return
+        except RetriableError as error:
+            resumed = _resumed(error, start, delivered, policy)
+            if resumed is None:
+                return  # the stream ended before a new item: it shrank since
+            item, stream = resumed
+        delivered += 1
+        yield item
+
+
+def _opened(start: Callable[[], Iterable[T]]) -> Iterator[T]:
+    yield from start()  # lazily, so that an error in ``start`` itself is retried like a page's
+
+
+def _resumed(error: RetriableError, start: Callable[[], Iterable[T]], skip: int,
+             policy: RetryPolicy) -> tuple[T, Iterator[T]] | None:
+    """After ``error``, the stream started again with retries: its first item after ``skip`` and the stream to go on with."""
+    attempted = call_with_retries(_after_failure(error, lambda: _restart(start, skip)), policy)
+    if attempted.error is not None:
+        raise attempted.error
+    return attempted.value
+
+
+def _restart(start: Callable[[], Iterable[T]], skip: int) -> tuple[T, Iterator[T]] | None:
+    stream = iter(start())
+    for item in islice(stream, skip, None):
+        return item, stream
+    return None
+
+
+def _after_failure(error: BaseException, fn: Callable[[], T]) -> Callable[[], T]:
+    """``fn`` as the retry of a call that already failed with ``error``: that failure is the first attempt."""
+    failed = [error]
+
+    def call() -> T:
+        if failed:
+            raise failed.pop()
+        return fn()
+
+    return call

@@ -1,7 +1,7 @@
-"""The command line: a thin layer over the library.
+"""The command line: a thin layer over ``offboard.operations``.
 
-Domain errors (``OffboardError``) become one ``Error: ...`` line on stderr and their exit
-code; a traceback is shown only with ``--debug``.
+Domain errors (``OffboardError``) and usage errors become one ``Error: ...`` line on stderr
+and exit 1; a traceback is shown only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,16 @@ from collections.abc import Sequence
 
 import typer
 
-from offboard.cli import audit_command, demo_command, info_commands, ledger_commands, run_commands  # noqa: F401  (they register commands)
+from offboard.cli import (  # noqa: F401  (they register commands)
+    audit_command,
+    demo_command,
+    info_commands,
+    ledger_commands,
+    run_commands,
+    step_commands,
+)
 from offboard.cli.app import app
-from offboard.errors import OffboardError
+from offboard.errors import Aborted, ExitCode, OffboardError
 
 __all__ = ["app", "main", "run"]
 
@@ -27,13 +34,14 @@ def run(argv: Sequence[str]) -> int:
         args.remove("--debug")
     try:
         result = app(args=args, prog_name="offboard", standalone_mode=False)
-    except typer.Abort:
+    except (typer.Abort, Aborted):
         print("Aborted: nothing was changed.", file=sys.stderr)
-        return 1
+        return ExitCode.ERROR
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
-        show = getattr(exc, "show", None)
-        show() if show else print(f"Error: {exc.format_message()}", file=sys.stderr)
-        return exc.exit_code
+        context = getattr(exc, "ctx", None)
+        hint = f" See: {context.command_path} --help" if context is not None else ""
+        print(f"Error: {exc.format_message().rstrip('.')}.{hint}", file=sys.stderr)
+        return ExitCode.ERROR
     except OffboardError as exc:
         if debug:
             raise
@@ -41,8 +49,8 @@ def run(argv: Sequence[str]) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted. Run `offboard resume` to finish an interrupted run.", file=sys.stderr)
-        return 130
-    return result if isinstance(result, int) else 0
+        return ExitCode.INTERRUPTED
+    return int(result) if isinstance(result, int) else ExitCode.OK
 
 
 def main() -> None:

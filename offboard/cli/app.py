@@ -9,6 +9,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from offboard.cli.prompts import TerminalInteraction
+
 app = typer.Typer(
     name="offboard",
     help="End a member's access to the organization's accounts: preview, apply, prove.",
@@ -28,4 +30,15 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def say(text: str) -> None:
+    """Print as is: paths and messages may hold brackets that are not markup."""
+    console.print(text, markup=False)
+
+
+def terminal(as_json: bool = False) -> TerminalInteraction:
+    """How operations talk to the person at this terminal."""
+    return TerminalInteraction(console, err_console, as_json)
+
+
 ConfigOption = typer.Option(None, "--config", "-c", help="Path to offboard.toml (default: $OFFBOARD_CONFIG, ./offboard.toml).")
+JsonOption = typer.Option(False, "--json", help="Print one JSON document for scripts.")

@@ -2,56 +2,39 @@
 
 from __future__ import annotations
 
-import typer
-
-from offboard.cli.app import ConfigOption, app, console, print_json
-from offboard.errors import ConfigurationError
-from offboard.operations.session import Workspace
-from offboard.spi import Connector, registry
+from offboard import operations
+from offboard.cli.app import ConfigOption, JsonOption, app, console, print_json, say
+from offboard.errors import ExitCode
 
 
 @app.command("connectors")
-def list_connectors(as_json: bool = typer.Option(False, "--json", help="Print one JSON document for scripts.")) -> int:
+def list_connectors(as_json: bool = JsonOption) -> int:
     """List installed connectors with version and capabilities."""
-    rows = []
-    for name in sorted(registry.available()):
-        try:
-            cls: type[Connector] = registry.load(name)
-        except ConfigurationError as exc:
-            rows.append({"name": name, "error": str(exc)})
-            continue
-        rows.append({"name": name, "title": cls.title, "version": cls.version,
-                     "capabilities": sorted(c.value for c in cls.capabilities),
-                     "distribution": registry.available()[name].distribution})
+    rows = operations.installed_connectors()
     if as_json:
-        print_json(rows)
-        return 0
-    for row in rows:
-        if "error" in row:
-            console.print(f"{row['name']:<10} BROKEN: {row['error']}", markup=False)
+        print_json([{"name": r.name, "error": r.error} if r.error else
+                    {"name": r.name, "title": r.title, "version": r.version, "distribution": r.distribution,
+                     "capabilities": [c.value for c in r.capabilities]} for r in rows])
+    for row in rows if not as_json else []:
+        if row.error:
+            say(f"{row.name:<10} BROKEN: {row.error}")
         else:
-            console.print(f"{row['name']:<10} {row['version']:<8} {row['title']:<22} {', '.join(row['capabilities'])}",
-                          markup=False)
-    return 1 if any("error" in r for r in rows) else 0
+            say(f"{row.name:<10} {row.version:<8} {row.title:<22} {', '.join(c.value for c in row.capabilities)}")
+    return ExitCode.ERROR if any(r.error for r in rows) else ExitCode.OK
 
 
 @app.command()
 def doctor(config: str | None = ConfigOption) -> int:
     """Check the config, the roster, and each configured connector's credentials and permissions."""
-    ws = Workspace.open(config)
-    console.print(f"Config:  {ws.config.path}")
-    console.print(f"Roster:  {ws.config.roster_path} ({len(ws.roster.members)} members)")
-    console.print(f"State:   {ws.config.state_dir}")
-    console.print(f"Signing: {'configured' if ws.config.signing.get('key') else 'not configured (run offboard keygen)'}")
-    problems = 0
-    for name in sorted(ws.config.connectors):
-        cls = registry.load(name)
-        try:
-            found = cls(ws.config.connectors[name], ws.context(cls)).test_connection()
-        except Exception as exc:  # doctor reports, it does not crash
-            found = [f"{type(exc).__name__}: {exc}"]
-        problems += len(found)
-        console.print(f"{name:<10} {'ok' if not found else 'PROBLEMS'}", markup=False)
+    with operations.Session.open(config) as session:
+        checkup = operations.doctor(session)
+    settings = checkup.config
+    console.print(f"Config:  {settings.path}")
+    console.print(f"Roster:  {settings.roster_path} ({checkup.members} members)")
+    console.print(f"State:   {settings.state_dir}")
+    console.print(f"Signing: {'configured' if settings.signing.get('key') else 'not configured (run offboard keygen)'}")
+    for name, found in checkup.problems.items():
+        say(f"{name:<10} {'ok' if not found else 'PROBLEMS'}")
         for problem in found:
-            console.print(f"  - {problem}", markup=False)
-    return 1 if problems else 0
+            say(f"  - {problem}")
+    return checkup.exit_code

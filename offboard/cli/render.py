@@ -8,11 +8,11 @@ from typing import Any
 
 from rich.console import Console
 
+from offboard.apply.journal import ActionRow, RunRow
 from offboard.apply.runs import ManualItem, RunSummary
+from offboard.apply.states import OUTCOME_ORDER, RunStatus
 from offboard.plans.plan import Plan
-from offboard.spi import Action, Phase
-
-STATE_ORDER = ("changed", "ok", "failed", "skipped", "manual")
+from offboard.spi import Action, Phase, State
 
 
 def brief(value: Any, limit: int = 70) -> str:
@@ -73,14 +73,14 @@ def show_summary(console: Console, summary: RunSummary) -> None:
     console.print()
     console.print(f"Run {summary.run.id}: {summary.run.kind} {summary.run.member_id} {summary.run.member_name}")
     for system, counts in summary.counts.items():
-        parts = [f"{counts[s]} {s}" for s in STATE_ORDER if counts.get(s)]
+        parts = [f"{counts[s]} {s}" for s in OUTCOME_ORDER if counts.get(s)]
         note = summary.notes.get(system)
         console.print(f"  {system:<12} {', '.join(parts) or note or 'nothing to do'}", markup=False)
     if summary.failures:
         console.print()
         console.print("Failed:")
-        for system, action, error in summary.failures:
-            console.print(f"  {system}: {action}: {error}", markup=False)
+        for failure in summary.failures:
+            console.print(f"  {failure.system}: {failure.action}: {failure.error}", markup=False)
     if summary.manual:
         console.print()
         show_manual(console, summary.run.id, summary.manual)
@@ -98,14 +98,42 @@ def show_manual(console: Console, run_id: str, manual: list[ManualItem]) -> None
 
 
 def _next_step(summary: RunSummary) -> str:
-    if summary.status == "complete":
+    if summary.status is RunStatus.COMPLETE:
         return "Every access in the playbook is ended."
-    if summary.status == "failed":
+    if summary.status is RunStatus.FAILED:
         return f"Fix what failed, then run `offboard expel {summary.run.member_id}` again: done steps are skipped."
-    if summary.status == "incomplete":
+    if summary.status is RunStatus.INCOMPLETE:
         return "The run is complete once every manual step is confirmed."
     return f"The run was interrupted: finish it with `offboard resume {summary.run.id}`."
 
+
+
+def show_run_list(console: Console, runs: list[RunRow]) -> None:
+    if not runs:
+        console.print("No runs yet. Start one with: offboard expel MEMBER --dry-run")
+    for r in runs:
+        console.print(f"{r.id}  {r.kind:<8} {r.member_id:<10} {r.status:<11} {r.started[:19].replace('T', ' ')} UTC",
+                      markup=False)
+
+
+def show_run_detail(console: Console, summary: RunSummary, rows: list[ActionRow]) -> None:
+    run = summary.run
+    if summary.manual:
+        show_manual(console, run.id, summary.manual)
+        console.print()
+    console.print(f"Run {run.id}: {run.kind} {run.member_id} {run.member_name}, by {run.operator}, status {summary.status}",
+                  markup=False)
+    for row in rows:
+        error = f" - {row.last_error}" if row.last_error else ""
+        detail = f" ({row.detail})" if row.detail and not error else ""
+        console.print(f"  {row.state:<8} {row.system:<12} {row.action.summary}{detail}{error}", markup=False)
+    for path in summary.reports[-1:]:
+        console.print(f"Report: {path}", markup=False)
+
+
+def run_rows_json(rows: list[ActionRow]) -> list[dict[str, Any]]:
+    return [{"system": r.system, "id": r.action.id, "summary": r.action.summary, "state": r.state.value,
+             "attempts": r.attempts, "detail": r.detail, "last_error": r.last_error} for r in rows]
 
 class LiveProgress:
     """A progress bar per system while a run applies (only on a terminal)."""
@@ -130,7 +158,7 @@ class LiveProgress:
     def started(self, system: str, action: Action) -> None:
         pass
 
-    def finished(self, system: str, action: Action, state: str) -> None:
+    def finished(self, system: str, action: Action, state: State) -> None:
         with self._lock:
             if system in self._tasks:
                 self._progress.update(self._tasks[system], advance=1, last=f"{state}: {action.summary[:40]}")

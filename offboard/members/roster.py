@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from offboard.config import decode_text, read_bytes
 from offboard.errors import ConfigurationError, MemberNotFound
 from offboard.spi import Member
 
@@ -71,28 +73,68 @@ def load_roster(path: Path) -> Roster:
 
 
 def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    text = decode_text(read_bytes(path, f"roster {path.name}"), path.name, encoding="utf-8-sig",
+                       fix='save it as UTF-8 (a spreadsheet\'s "CSV UTF-8") and try again')
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             header = ",".join(REQUIRED)
             raise ConfigurationError(f"{path.name}: missing column(s) {', '.join(missing)}; the header needs {header}")
         return [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
+    except csv.Error as exc:
+        raise ConfigurationError(f"{path.name}:{reader.line_num}: not valid CSV ({exc}): fix the line and try again") from exc
 
 
 def _toml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    text = decode_text(read_bytes(path, f"roster {path.name}"), path.name)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path.name}: not valid TOML ({exc})") from exc
     members = data.get("members")
     if not isinstance(members, list):
         raise ConfigurationError(f"{path.name}: expected [[members]] tables")
     rows = []
+    problems = []
     for index, entry in enumerate(members, 1):
-        identities = entry.pop("identities", {}) if isinstance(entry, dict) else {}
-        rows.append((f"{path.name} member #{index}", {**entry, **identities}))
+        where = f"{path.name} member #{index}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is {_toml_kind(entry)}, not a table: write each member as a [[members]] table "
+                            "with id, name, email, personal_email and status")
+            continue
+        fields = dict(entry)
+        identities = fields.pop("identities", {})
+        if not isinstance(identities, dict):
+            problems.append(f"{where}: identities is {_toml_kind(identities)}, not a table: write it as "
+                            'identities = { slack = "U024BE7LH" }, one key per system')
+            identities = {}
+        for key, value in [*fields.items(), *((f"identities.{k}", v) for k, v in identities.items())]:
+            if isinstance(value, (dict, list)):
+                problems.append(f"{where}: {key} is {_toml_kind(value)}: give it as a text")
+        rows.append((where, {**fields, **identities}))
+    if problems:
+        raise ConfigurationError(f"roster {path.name}: " + "; ".join(_first_ten(problems)))
     return rows
+
+
+def _toml_kind(value: object) -> str:
+    """What a TOML value is, in the words of the TOML spec."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return f"the date {value}"
+
+
+def _first_ten(problems: list[str]) -> list[str]:
+    return problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
 
 
 def _members(path: Path, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterator[Member]:
@@ -119,6 +161,5 @@ def _members(path: Path, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Itera
                    status, identities)
         )
     if problems:
-        shown = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
-        raise ConfigurationError(f"roster {path.name}: " + "; ".join(shown))
+        raise ConfigurationError(f"roster {path.name}: " + "; ".join(_first_ten(problems)))
     return iter(members)

@@ -1,18 +1,22 @@
-"""A workspace: the config, roster, journal and connectors one command works with.
+"""A session: the config, roster, journal, signer and connectors one command works with.
 
-Everything is validated before anything runs, and every problem is reported at once.
+Everything is opened on first use and once only; ``close`` (or leaving the ``with`` block)
+closes every connector that was built and the journal. Every configured connector table is
+validated before the first connector is built, and every problem is reported at once.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from functools import cached_property
-from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from offboard.apply.journal import Journal
+from offboard.apply.locking import hold
 from offboard.apply.pacing import Pacer
 from offboard.apply.retry import RetryPolicy
 from offboard.config import Config, load_config
@@ -26,17 +30,27 @@ if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a repor
     from offboard.report.signing.keys import Signer
 
 
-@dataclass
-class Workspace:
-    config: Config
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+class Session:
+    def __init__(self, config: Config, environ: Mapping[str, str] | None = None, retry: RetryPolicy | None = None) -> None:
+        self.config = config
+        self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self.retry = retry or RetryPolicy()
+        self._built: dict[tuple[str, str], Connector] = {}
+        self._classes: dict[str, type[Connector]] | None = None
 
     @classmethod
     def open(cls, config_path: str | None, environ: Mapping[str, str] | None = None,
-             retry: RetryPolicy | None = None) -> Workspace:
+             retry: RetryPolicy | None = None) -> Session:
         env = dict(os.environ if environ is None else environ)
-        return cls(load_config(config_path, env), env, retry or RetryPolicy())
+        return cls(load_config(config_path, env), env, retry)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- what a command reads
 
     @cached_property
     def roster(self) -> Roster:
@@ -57,30 +71,70 @@ class Workspace:
     def org(self) -> dict[str, str]:
         return {"name": self.config.org_name, "domain": self.config.org_domain}
 
+    @property
+    def operator(self) -> str:
+        """Who is running this: ``$OFFBOARD_OPERATOR``, else the login name."""
+        return self.environ.get("OFFBOARD_OPERATOR") or getpass.getuser()
+
     def member(self, query: str) -> Member:
         return self.roster.find(query)
 
     def playbook(self, name_or_path: str) -> Playbook:
         return load_playbook(find_playbook(name_or_path, self.config.base_dir), registry.available())
 
-    def context(self, connector_cls: type[Connector]) -> ConnectorContext:
-        return ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
-                                Pacer(connector_cls.rate_limits))
+    def member_lock(self, member_id: str) -> AbstractContextManager[None]:
+        """One run per member at a time, across processes and machines sharing the state folder."""
+        return self.lock(f"member-{member_id}", f"a run for {member_id}")
+
+    def lock(self, name: str, what: str) -> AbstractContextManager[None]:
+        """The state folder's lock ``name``; ``what`` says in an error what holds it."""
+        return hold(self.config.state_dir, name, what)
+
+    # -- connectors, each built once
 
     def connectors_for(self, playbook: Playbook) -> dict[str, Connector]:
         """One connector per configured system of the playbook; unconfigured ones are left out."""
         return self._connectors((step.system, step.connector) for step in playbook.steps)
 
-    def configured_connectors(self) -> dict[str, Connector]:
-        """Every connector with a ``[connectors.NAME]`` table, keyed by its name (what an audit reads)."""
-        return self._connectors((name, name) for name in sorted(self.config.connectors))
-
     def connectors_for_plan(self, plan: Plan) -> dict[str, Connector]:
         """The connectors a recorded run needs, to resume it or re-check its manual steps."""
         return self._connectors((s.system, s.connector) for s in plan.systems)
 
+    def configured_connectors(self) -> dict[str, Connector]:
+        """Every connector with a ``[connectors.NAME]`` table, keyed by its name (what an audit reads)."""
+        return self._connectors((name, name) for name in sorted(self.config.connectors))
+
+    def connector_class(self, name: str) -> type[Connector]:
+        return self._checked_classes().get(name) or registry.load(name)
+
+    def context(self, connector_cls: type[Connector]) -> ConnectorContext:
+        return ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
+                                Pacer(connector_cls.rate_limits))
+
     def _connectors(self, systems: Iterable[tuple[str, str]]) -> dict[str, Connector]:
-        """Build the systems' connectors, after checking every configured table, used here or not."""
+        classes = self._checked_classes()
+        built: dict[str, Connector] = {}
+        for system, name in systems:
+            if (system, name) not in self._built:
+                cls = classes.get(name)
+                if cls is None and name in registry.available() and not registry.load(name).needs_config:
+                    cls = registry.load(name)  # a person does the work: nothing to configure
+                if cls is None:
+                    continue
+                self._built[(system, name)] = self._build(cls, self.config.connectors.get(name, {}))
+            built[system] = self._built[(system, name)]
+        return built
+
+    def _build(self, cls: type[Connector], table: Mapping[str, object]) -> Connector:
+        try:
+            return cls(table, self.context(cls))
+        except ConfigError as exc:  # a value the table's types allow but the connector does not
+            raise ConfigurationError(f"{self.config.path.name}: {exc}") from None
+
+    def _checked_classes(self) -> dict[str, type[Connector]]:
+        """Load and validate every configured table, used by this command or not."""
+        if self._classes is not None:
+            return self._classes
         problems: list[str] = []
         classes: dict[str, type[Connector]] = {}
         for name, table in self.config.connectors.items():
@@ -95,30 +149,14 @@ class Workspace:
                 problems.append(str(exc))
         if problems:
             raise ConfigurationError(f"{self.config.path.name}: " + "; ".join(problems))
-        built: dict[str, Connector] = {}
-        for system, name in systems:
-            if name in classes:
-                built[system] = classes[name](self.config.connectors[name], self.context(classes[name]))
-            elif name == "manual":  # needs no table: a person does the work
-                manual = registry.load("manual")
-                built[system] = manual({}, self.context(manual))
-        return built
+        self._classes = classes
+        return classes
 
     def close(self) -> None:
+        """Close every connector built in this session, then the journal."""
+        for connector in self._built.values():
+            connector.close()
+        self._built.clear()
         if "journal" in self.__dict__:
             self.journal.close()
-
-
-def operator_name(environ: Mapping[str, str]) -> str:
-    """Who is running this: ``--operator``, else ``$OFFBOARD_OPERATOR``, else the login name."""
-    import getpass
-
-    return environ.get("OFFBOARD_OPERATOR") or getpass.getuser()
-
-
-def relative(path: Path) -> str:
-    """A path as short as it can be said from here, for messages."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+            del self.__dict__["journal"]

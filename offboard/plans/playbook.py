@@ -16,12 +16,17 @@ from typing import Any
 
 import yaml
 
+from offboard.config import decode_text, read_bytes
 from offboard.errors import ConfigurationError
 
 ON_FAILURE = ("continue", "stop")
 STEP_KEYS = {"connector", "system", "title", "actions", "options", "on_failure", "steps"}
 MANUAL_KEYS = {"id", "title", "instructions", "links", "evidence", "second_confirmer"}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+#: the tags yaml.safe_load builds (and the merge key '<<' it understands): any other tag is refused, never constructed
+SAFE_TAGS = frozenset({*(tag for tag in yaml.SafeLoader.yaml_constructors if tag is not None),
+                       "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
 
 
 @dataclass(frozen=True)
@@ -89,15 +94,22 @@ def find_playbook(name_or_path: str, config_dir: Path | None) -> Path:
 
 
 def load_playbook(path: Path, installed: Iterable[str]) -> Playbook:
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
+    raw = read_bytes(path, f"playbook {path}")
+    text = decode_text(raw, path.name)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: it gives a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigurationError(f"{path.name}:{line}: not valid YAML ({exc.reason} #x{exc.character:04x}): remove it") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark else path.name
         raise ConfigurationError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    return _Validator(path, set(installed)).playbook(root, hashlib.sha256(raw).hexdigest())
+    except RecursionError as exc:
+        raise ConfigurationError(f"{path.name}: nested too deeply to read: a playbook needs only a few levels") from exc
+    validator = _Validator(path, set(installed))
+    validator.plain_yaml(root)
+    return validator.playbook(root, hashlib.sha256(raw).hexdigest())
 
 
 class _Validator:
@@ -111,6 +123,38 @@ class _Validator:
     def fail(self, node: yaml.Node | None, message: str) -> None:
         line = f":{node.start_mark.line + 1}" if node is not None else ""
         self.problems.append(f"{self.path.name}{line}: {message}")
+
+    def plain_yaml(self, root: yaml.Node | None) -> None:
+        """Refuse what ``yaml.safe_load`` would refuse, before anything is built from the nodes.
+
+        A tag safe_load cannot construct (``!!python/object/apply:...``, ``!custom``) is an error,
+        never a constructor to call, and so is a key that is a list or a mapping.
+        """
+        seen: set[int] = set()
+
+        def visit(node: yaml.Node, is_key: bool = False) -> None:
+            if is_key and not isinstance(node, yaml.ScalarNode):
+                kind = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+                self.fail(node, f"a key is {kind}: keys must be plain texts, like 'connector:'")
+            if id(node) in seen:  # an alias of a node already checked
+                return
+            seen.add(id(node))
+            if node.tag not in SAFE_TAGS:
+                tag = "!!" + node.tag.removeprefix(YAML_TAG_PREFIX) if node.tag.startswith(YAML_TAG_PREFIX) else node.tag
+                self.fail(node, f"the tag {tag} is not allowed: a playbook is plain YAML (texts, numbers, true/false, "
+                                "lists and mappings); remove the tag")
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    visit(key, is_key=True)
+                    visit(value)
+            elif isinstance(node, yaml.SequenceNode):
+                for item in node.value:
+                    visit(item)
+
+        if root is not None:
+            visit(root)
+        if self.problems:
+            raise ConfigurationError("; ".join(self.problems))
 
     def mapping(self, node: yaml.Node | None, what: str) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):

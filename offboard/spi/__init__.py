@@ -2,11 +2,19 @@
 
 from offboard.apply.pacing import RateLimit
 from offboard.spi.connector import ConfigField, Connector, ConnectorContext, validate_config
-from offboard.spi.errors import AuthError, ConfigError, ConnectorError, FatalError, NotFoundError, RetriableError
+from offboard.spi.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    FatalError,
+    NotFoundError,
+    RetriableError,
+    describe,
+)
 from offboard.spi.model import ACTIVE, Account, Action, Capability, ManualStep, Member, Outcome, Phase, State
 
 __all__ = [
     "ACTIVE", "Account", "Action", "AuthError", "Capability", "ConfigError", "ConfigField", "Connector",
     "ConnectorContext", "ConnectorError", "FatalError", "ManualStep", "Member", "NotFoundError", "Outcome", "Phase", "RateLimit",
-    "RetriableError", "State", "validate_config",
+    "RetriableError", "State", "describe", "validate_config",
 ]

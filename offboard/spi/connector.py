@@ -70,6 +70,7 @@ class Connector(ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REVOKE})
     config_fields: ClassVar[tuple[ConfigField, ...]] = ()
     permissions: ClassVar[tuple[str, ...]] = ()  # API scopes / admin rights it needs
+    needs_config: ClassVar[bool] = True  # False: usable without a [connectors.NAME] table (a checklist)
     max_concurrency: ClassVar[int] = 4  # actions applied at once against this system (threads)
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {}  # pacing buckets, used via context.pace()
 

@@ -41,3 +41,11 @@ class FatalError(ConnectorError):
 
 class ConfigError(Exception):
     """A connector's configuration is wrong; raised at load time, before anything runs."""
+
+
+def describe(error: BaseException) -> str:
+    """One sentence for people: a connector error says it itself (it is written to hold no
+    secret); anything else is a bug in the connector, and is named as one."""
+    if isinstance(error, ConnectorError):
+        return str(error)
+    return f"internal error in connector: {type(error).__name__}: {error}"

@@ -2,6 +2,7 @@
 
 Built-in connectors register through the same door as third-party ones. A plugin that
 fails to load or breaks the contract is reported by name, not with a traceback.
+``register`` adds one in-process, next to the entry points (tests, a script's own connector).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ if TYPE_CHECKING:  # importlib.metadata costs 10 ms of start-up: imported when c
     from importlib.metadata import EntryPoint
 
 GROUP = "offboard.connectors"
+#: connectors registered in this process: name -> "module:Class", as an entry point's value
+REGISTERED: dict[str, str] = {}
+
+
+def register(name: str, target: str) -> None:
+    """Make ``target`` ("module:Class") the connector ``name`` in this process, as an entry point would."""
+    REGISTERED[name] = target
 
 
 @dataclass(frozen=True)
@@ -27,12 +35,14 @@ class ConnectorInfo:
 
 def available() -> dict[str, ConnectorInfo]:
     """Installed connectors by name, without importing them (keeps the CLI fast)."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import EntryPoint, entry_points
 
-    found = {}
+    found: dict[str, ConnectorInfo] = {}
     for ep in entry_points(group=GROUP):
         dist = ep.dist.name if ep.dist else "?"
         found.setdefault(ep.name, ConnectorInfo(ep.name, ep, dist))
+    for name, target in REGISTERED.items():
+        found[name] = ConnectorInfo(name, EntryPoint(name=name, value=target, group=GROUP), "registered in this process")
     return found
 
 

@@ -1,17 +1,18 @@
 """The standard test suite every connector gets for free (the Singer SDK idea).
 
-Use it from a connector's tests::
+Install ``offboard[testing]`` and use it from a connector's tests::
 
-    from offboard.testing.contract import ConnectorContract, Harness
+    from offboard.testing import ConnectorContract, Harness
 
     class TestSlackContract(ConnectorContract):
         @pytest.fixture
         def harness(self, slack_emulator):
             return Harness(connector=..., member=..., writes=lambda: len(slack_emulator.writes()))
 
-The suite checks: metadata and config schema are valid; discovery sends no write;
-apply changes, apply again is ``ok`` (and so after ``apply_planned``); discovery afterwards finds nothing left; and no
-secret shows in any action, outcome, error or log line.
+The suite checks: metadata and config schema are valid; discovery sends no write; apply
+changes (and a write reaches the system: a stubbed ``writes`` fails here), apply again is
+``ok`` with no write, and so after ``apply_planned``; discovery afterwards finds nothing
+left; and no secret shows in any action, outcome, error or log line.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from offboard.spi import ACTIVE, Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
+from offboard.spi import ACTIVE, Account, Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -55,6 +56,13 @@ def order_for_apply(actions: Sequence[Action]) -> list[Action]:
     return ordered
 
 
+def resolved(harness: Harness) -> Account:
+    """The harness member's account: the suite needs one to work on."""
+    account = harness.connector.resolve(harness.member)
+    assert account is not None, "the harness member must have an account in the system"
+    return account
+
+
 class ConnectorContract:
     """Subclass it and provide a ``harness`` fixture; every test here then runs for you."""
 
@@ -80,13 +88,13 @@ class ConnectorContract:
             validate_config(cls, {**required, "no_such_key": 1})
 
     def test_resolve_finds_the_member(self, harness: Harness) -> None:
-        account = harness.connector.resolve(harness.member)
+        account = resolved(harness)
         assert account is not None, "the harness member must have an account"
         assert account.system == harness.connector.name
 
     def test_discover_sends_no_write(self, harness: Harness) -> None:
         before = harness.writes()
-        account = harness.connector.resolve(harness.member)
+        account = resolved(harness)
         actions = harness.connector.discover(account)
         assert actions, "the harness member must have access to revoke"
         assert harness.writes() == before, "discovery changed the system"
@@ -109,22 +117,25 @@ class ConnectorContract:
         for account in accounts:
             assert account.system == connector.name
             assert isinstance(account.attributes.get(ACTIVE), bool), f"{account.id}: attributes['{ACTIVE}'] must be a bool"
-        resolved = connector.resolve(harness.member)
-        listed = [a for a in accounts if a.id == resolved.id]
+        account = resolved(harness)
+        listed = [a for a in accounts if a.id == account.id]
         assert listed, "the member's account (as resolve gives it) is not in the inventory under the same id"
-        assert [a.id for a in connector.discover(listed[0])] == [a.id for a in connector.discover(resolved)]
+        assert [a.id for a in connector.discover(listed[0])] == [a.id for a in connector.discover(account)]
 
     def test_apply_then_apply_again_is_ok(self, harness: Harness) -> None:
         connector = harness.connector
-        actions = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        actions = order_for_apply(connector.discover(resolved(harness)))
         for action in actions:
             if action.phase is Phase.MANUAL:
                 before = harness.writes()
                 assert connector.apply(action).state is State.MANUAL
                 assert harness.writes() == before, f"manual step {action.id} sent a write"
                 continue
+            before = harness.writes()
             outcome = connector.apply(action)
             assert outcome.state is State.CHANGED, f"{action.id}: {outcome}"
+            assert harness.writes() > before, (f"{action.id} answered changed but no write reached the system: "
+                                               "the harness's writes() must count the system's real writes")
         for action in actions:
             if action.phase is Phase.MANUAL:
                 if harness.complete_manual is None:
@@ -138,11 +149,13 @@ class ConnectorContract:
     def test_apply_planned_then_apply_again_is_ok(self, harness: Harness) -> None:
         """``apply_planned`` (a run applied right after its plan) reaches the same end as ``apply``."""
         connector = harness.connector
-        actions = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        actions = order_for_apply(connector.discover(resolved(harness)))
         for action in actions:
             expected = State.MANUAL if action.phase is Phase.MANUAL else State.CHANGED
+            before = harness.writes()
             outcome = connector.apply_planned(action)
             assert outcome.state is expected, f"{action.id}: {outcome}"
+            assert (harness.writes() > before) is (expected is State.CHANGED), f"{action.id}: writes do not match {outcome}"
         for action in actions:
             if action.phase is Phase.MANUAL:
                 continue
@@ -154,12 +167,12 @@ class ConnectorContract:
 
     def test_discover_again_finds_nothing_left(self, harness: Harness) -> None:
         connector = harness.connector
-        first = order_for_apply(connector.discover(connector.resolve(harness.member)))
+        first = order_for_apply(connector.discover(resolved(harness)))
         for action in first:
             connector.apply(action)
             if action.phase is Phase.MANUAL and harness.complete_manual:
                 harness.complete_manual(action)
-        account = connector.resolve(harness.member)
+        account = resolved(harness)
         left = connector.discover(account) if account else []
         for action in left:
             assert action.phase is Phase.MANUAL, f"left after apply: {action.id} ({action.summary})"
@@ -173,7 +186,7 @@ class ConnectorContract:
         connector = harness.connector
         seen: list[str] = []
         try:
-            account = connector.resolve(harness.member)
+            account = resolved(harness)
             actions = connector.discover(account)
             seen += [json.dumps(a.to_dict()) for a in actions]
             for action in order_for_apply(actions):

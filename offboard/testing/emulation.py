@@ -141,7 +141,7 @@ class Emulator:
     def url(self) -> str:
         assert self._server is not None, "emulator not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> Emulator:
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))

@@ -183,7 +183,7 @@ def test_notify_to_a_channel_that_is_not_there_is_an_error(emulated, cli):
 def test_notify_needs_slack_and_a_channel(emulated, cli):
     emulated.write_config('[notify]\nslack_channel = "#cc"\n', slack=False)
     assert cli("audit", "--unsigned", "--notify") == (1, "", (
-        "Error: --notify posts to Slack, but no [connectors.slack] is configured: add it, or drop --notify\n"))
+        "Error: --notify needs a connector that can post notifications (such as slack), but none is configured: add [connectors.slack], or drop --notify\n"))
     emulated.write_config("")
     assert cli("audit", "--unsigned", "--notify") == (1, "", (
         'Error: --notify needs a channel: add [notify] slack_channel = "#channel" to the config\n'))

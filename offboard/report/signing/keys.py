@@ -66,10 +66,10 @@ PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPri
 class FileKeySigner(_PublicKey):
     """Signs with a private key held in memory (Ed25519, ECDSA, or RSA with rsa-sha2-512)."""
 
-    def __init__(self, key: PrivateKey) -> None:
-        if not isinstance(key, PrivateKey):
+    def __init__(self, key: PrivateKey | serialization.SSHPrivateKeyTypes) -> None:
+        if not isinstance(key, PrivateKey):  # a DSA key, say: what load_ssh_private_key may also return
             raise OffboardError(f"{type(key).__name__} keys cannot sign reports: use Ed25519 (`offboard keygen`)")
-        self.key = key
+        self.key: PrivateKey = key
         line = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
         self.public_key = sshsig.blob_from_line(line.decode())
 
@@ -89,21 +89,37 @@ class FileKeySigner(_PublicKey):
     @classmethod
     def from_file(cls, path: Path, passphrase: Callable[[], str]) -> FileKeySigner:
         """Load an OpenSSH private key; ``passphrase`` is asked only if the key is protected."""
-        if not path.is_file():
-            raise OffboardError(f"signing key {path} does not exist: run `offboard keygen`, or fix [signing] key")
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise OffboardError(f"signing key {path} does not exist: run `offboard keygen`, or fix [signing] key") from None
+        except IsADirectoryError:
+            raise OffboardError(f"signing key {path} is a folder, not a key file: point [signing] key at the private "
+                                "key file itself") from None
+        except OSError as exc:  # permission denied, or a path through a file
+            raise OffboardError(f"signing key {path} cannot be read ({exc.strerror or exc}): make it readable by you "
+                                "(chmod 600), or fix [signing] key") from exc
         try:
             return cls(serialization.load_ssh_private_key(data, None))
         except TypeError:  # protected by a passphrase
             pass
-        except ValueError as exc:
-            raise OffboardError(f"{path} is not an OpenSSH private key ({exc}): point [signing] key at one") from exc
+        except (ValueError, UnsupportedAlgorithm, NotImplementedError) as exc:  # garbage, damaged, or a FIDO (sk-) key
+            raise OffboardError(_unusable(path, exc)) from exc
         try:
             return cls(serialization.load_ssh_private_key(data, passphrase().encode()))
         except ValueError as exc:
             raise OffboardError(f"the passphrase for {path} is wrong: check it and try again") from exc
         except UnsupportedAlgorithm as exc:
-            raise OffboardError(f"{path} needs the bcrypt package to open: pip install bcrypt") from exc
+            if "bcrypt" in str(exc).lower():
+                raise OffboardError(f"{path} needs the bcrypt package to open: pip install bcrypt") from exc
+            raise OffboardError(_unusable(path, exc)) from exc
+        except (TypeError, NotImplementedError) as exc:
+            raise OffboardError(_unusable(path, exc)) from exc
+
+
+def _unusable(path: Path, error: Exception) -> str:
+    return (f"signing key {path} is not a usable OpenSSH private key ({error}): point [signing] key at an Ed25519, "
+            'ECDSA or RSA key file (`offboard keygen` makes one), or set key = "agent" for a key held by ssh-agent')
 
 
 class AgentSigner(_PublicKey):

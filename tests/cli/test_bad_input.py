@@ -89,7 +89,12 @@ def test_unknown_playbook_name(org, cli):
 
 def test_unknown_option_is_a_usage_error(org, cli):
     code, _, err = cli("expel", "m042", "--dryrun")
-    assert code == 2 and "No such option: --dryrun" in err
+    assert (code, err) == (1, "Error: No such option: --dryrun (Possible options: --dry-run). See: offboard expel --help\n")
+
+
+def test_missing_argument_is_a_usage_error_exit_1(org, cli):
+    code, out, err = cli("expel")
+    assert (code, out, err) == (1, "", "Error: Missing argument 'member'. See: offboard expel --help\n")
 
 
 def test_debug_shows_the_traceback(org, cli):

@@ -81,20 +81,15 @@ def test_without_a_terminal_it_refuses_to_guess(org, cli):
     assert org.fake.writes == 0
 
 
-def test_typing_the_wrong_member_id_cancels(org, cli, monkeypatch):
-    from offboard.cli import applying
-
-    monkeypatch.setattr(applying, "ask", lambda question: "m043")
+def test_typing_the_wrong_member_id_cancels(org, cli, typed):
+    typed("m043")
     code, _, err = cli("expel", "m042", "--playbook", "test", "--unsigned")
     assert (code, err) == (1, "Aborted: nothing was changed.\n")
     assert org.fake.writes == 0
 
 
-def test_typing_the_member_id_applies(org, cli, monkeypatch):
-    from offboard.cli import applying
-
-    asked = []
-    monkeypatch.setattr(applying, "ask", lambda question: asked.append(question) or "m042")
+def test_typing_the_member_id_applies(org, cli, typed):
+    asked = typed("m042")
     code, _, _ = cli("expel", "m042", "--playbook", "test", "--unsigned")
     assert code == 3
     assert asked == ["Type the member id (m042) to apply these 6 actions, or press Enter to cancel"]

@@ -13,6 +13,7 @@ from offboard.apply.engine import Engine
 from offboard.apply.journal import Journal
 from offboard.apply.retry import RetryPolicy
 from offboard.spi import Account, Action, Connector, ManualStep, Member, Outcome, Phase
+from tests.fakes import FakeConnector
 
 ACCOUNT = Account("s", "bob", "bob")
 WAIT = 10.0  # a safety net against a hang, never reached when the scheduler is right
@@ -158,3 +159,13 @@ def test_right_after_execute_only_manual_steps_it_did_not_apply_are_looked_at_ag
     assert engine.refresh_manual("r1", skip_applied=True) == 0 and connector.checked == []
     assert engine.refresh_manual("r1") == 0 and connector.checked == ["deactivate"]  # later: asked again
     journal.close()
+
+
+def test_a_dependency_cycle_is_skipped_not_hung(tmp_path, org):
+    journal = Journal(tmp_path / "j.sqlite3")
+    a = Action("fake:a", "fake", "x", "A", Phase.CUT, True, depends_on=("fake:b",))
+    b = Action("fake:b", "fake", "x", "B", Phase.CUT, True, depends_on=("fake:a",))
+    journal.create_run("r1", "expel", "m042", "Bob", "carol", {}, [("fake", a), ("fake", b)])
+    connector = FakeConnector.__new__(FakeConnector)
+    Engine(journal, {"fake": connector}, RetryPolicy()).execute("r1")
+    assert [(r.state, r.detail) for r in journal.actions("r1")] == [("skipped", "dependency cycle in the plan")] * 2

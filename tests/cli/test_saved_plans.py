@@ -40,3 +40,11 @@ def test_one_run_per_member_at_a_time(org, cli):
     assert err.startswith("Error: a run for m042 is already running (process ")
     assert err.endswith("): wait for it to finish, then try again\n")
     assert org.fake.writes == 0
+
+
+def test_save_plan_into_a_missing_folder_is_refused_before_anything_is_read_or_written(org, cli):
+    code, out, err = cli("expel", "m042", "--playbook", "test", "--save-plan", "out/plan.json")
+    assert (code, out) == (1, "")
+    assert err == ("Error: cannot save the plan to out/plan.json: the folder out does not exist; "
+                   "create it (mkdir -p out) or give another path\n")
+    assert not (org.root / ".offboard").exists() and org.fake.writes == 0

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from offboard.apply.journal import ActionRow, Journal
+from offboard.spi import State
 from tests.conftest import environ_for_subprocess
 
 EVERY_EFFECT = ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session", "fake:suspend"]
@@ -35,51 +37,57 @@ def run_until(org, condition) -> None:
         proc.wait()
 
 
-def journal_states(cli) -> dict[str, str]:
-    _, out, _ = cli("status", "--json")
-    runs = json.loads(out)
-    if not runs:
+def journal_rows(org) -> dict[str, ActionRow]:
+    """The latest run's actions, read from the journal the killed process left."""
+    path = org.root / ".offboard" / "journal.sqlite3"
+    if not path.exists():
         return {}
-    _, out, _ = cli("status", runs[0]["run_id"], "--json")
-    return {a["id"]: a["state"] for a in json.loads(out)["actions"]}
+    journal = Journal(path)
+    try:
+        runs = journal.runs(limit=1)
+        return {r.action.id: r for r in journal.actions(runs[0].id)} if runs else {}
+    finally:
+        journal.close()
+
+
+def journal_states(org) -> dict[str, str]:
+    return {action_id: row.state for action_id, row in journal_rows(org).items()}
 
 
 def test_killed_after_the_side_effect_is_rechecked_not_repeated(org, cli):
     org.fake.fault("fake:suspend", "hang-after")
     run_until(org, lambda: "fake:suspend" in org.fake.effects)
-    assert journal_states(cli)["fake:suspend"] == "intent"
+    assert journal_states(org)["fake:suspend"] == "intent"
 
     code, _out, err = cli("resume")
     assert code == 3, err
     assert sorted(org.fake.effects) == EVERY_EFFECT
-    _, status_out, _ = cli("status", "--json")
-    run_id = json.loads(status_out)[0]["run_id"]
-    _, detail, _ = cli("status", run_id, "--json")
-    suspend = next(a for a in json.loads(detail)["actions"] if a["id"] == "fake:suspend")
-    assert (suspend["state"], suspend["detail"]) == ("ok", "found done when the run was resumed")
+    suspend = journal_rows(org)["fake:suspend"]
+    assert (suspend.state, suspend.detail) == (State.OK, "found done when the run was resumed")
 
 
 def test_killed_between_intent_and_side_effect_is_applied_once_on_resume(org, cli):
     org.fake.fault("fake:group:eng", "hang-before")
-    run_until(org, lambda: journal_states(cli).get("fake:group:eng") == "intent")
+    run_until(org, lambda: journal_states(org).get("fake:group:eng") == "intent")
     assert "fake:group:eng" not in org.fake.effects
 
     code, _, err = cli("resume")
     assert code == 3, err
     assert sorted(org.fake.effects) == EVERY_EFFECT
-    assert journal_states(cli)["fake:group:eng"] == "changed"
+    assert journal_states(org)["fake:group:eng"] == "changed"
 
 
 def test_expel_again_offers_to_resume_the_interrupted_run(org, cli):
     org.fake.fault("fake:suspend", "hang-after")
     run_until(org, lambda: "fake:suspend" in org.fake.effects)
 
-    code, out, err = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned")
+    code, _, err = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned")
     assert code == 3
     assert err.startswith("An interrupted run ") and err.endswith(" for m042 is unfinished; resuming it.\n")
     assert sorted(org.fake.effects) == EVERY_EFFECT
-    _, out, _ = cli("status", "--json")
-    assert len(json.loads(out)) == 1  # resumed, not started again
+    journal = Journal(org.root / ".offboard" / "journal.sqlite3")
+    assert len(journal.runs()) == 1  # resumed, not started again
+    journal.close()
 
 
 def test_resume_with_nothing_interrupted_changes_nothing(org, cli):

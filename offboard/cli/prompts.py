@@ -1,0 +1,77 @@
+"""The terminal side of ``Interaction``: the plan shown, the member id typed, a live progress display."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+
+import typer
+from rich.console import Console
+
+from offboard.apply.engine import Listener
+from offboard.audit import AuditResult
+from offboard.cli.render import LiveProgress, show_plan
+from offboard.cli.render_audit import show_audit
+from offboard.errors import OffboardError
+from offboard.operations.interaction import no_progress
+from offboard.plans.plan import Plan
+from offboard.report.ledger import ReportFiles
+
+
+class Keyboard:
+    """The person at the terminal: the one place input is read (tests put scripted answers here)."""
+
+    def present(self) -> bool:
+        return sys.stdin.isatty()
+
+    def answer(self, question: str) -> str:
+        return str(typer.prompt(question, default="", show_default=False, err=True))
+
+
+keyboard = Keyboard()
+
+
+def can_ask() -> bool:
+    return keyboard.present()
+
+
+def ask(question: str) -> str:
+    """Ask at the terminal; refuse to guess when nobody is there to answer."""
+    if not keyboard.present():
+        raise OffboardError("confirmation needed but there is no terminal: review the plan with --dry-run, then pass --yes")
+    return keyboard.answer(question)
+
+
+class TerminalInteraction:
+    """Shows plans and audits on ``out`` (nothing with ``--json``), notes on ``err``, asks at the terminal."""
+
+    def __init__(self, out: Console, err: Console, as_json: bool = False) -> None:
+        self.out, self.err, self.as_json = out, err, as_json
+        self._shown_before = False  # a plan after an audit's table is set apart by a blank line
+
+    def show_plan(self, plan: Plan) -> None:
+        if not self.as_json:
+            if self._shown_before:
+                self.out.print()
+            show_plan(self.out, plan)
+
+    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
+        if not self.as_json:
+            show_audit(self.out, result, files)
+            self._shown_before = True
+
+    def note(self, text: str) -> None:
+        self.err.print(text, markup=False)
+
+    def confirm_apply(self, member_id: str, count: int) -> bool:
+        answer = ask(f"Type the member id ({member_id}) to apply these {count} actions, or press Enter to cancel")
+        return answer.strip() == member_id
+
+    def confirm_resume(self, run_id: str, member_id: str) -> bool:
+        return ask("Resume it instead of starting again? [y/N]").strip().lower() in {"y", "yes"}
+
+    def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
+        if self.out.is_terminal and not self.as_json:
+            return LiveProgress(self.out, dict(totals))
+        return no_progress()

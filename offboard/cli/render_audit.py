@@ -1,0 +1,53 @@
+"""How an audit looks at a terminal: the table of findings, critical first, and what to do next."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from offboard.audit import AuditResult
+from offboard.report.ledger import ReportFiles
+
+COLUMNS = ("SITUATION", "SYSTEM", "ACCOUNT", "MEMBER", "DETAIL")
+
+
+
+def _member(finding_member: str | None, name: str) -> str:
+    if not finding_member:
+        return "-"
+    return finding_member if "," in finding_member else f"{finding_member} {name}".strip()  # disputed: the ids
+
+
+def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
+    summary = result.summary()
+    read = ", ".join(f"{s.name} {s.accounts}" for s in result.systems if s.note is None)
+    out.print(f"Audit: {summary['accounts']} accounts ({read or 'no system'}), {summary['linked']} linked to active "
+              f"members, {summary['findings']} findings, {summary['exceptions']} exceptions.", markup=False)
+    for system in result.systems:
+        if system.note:
+            out.print(f"  {system.name}: {system.note}", markup=False)
+        for error in system.errors:
+            out.print(f"  {system.name} could not be read: {error}", markup=False)
+    if result.findings:
+        rows = [(f.situation, f.system, f.account or "-", _member(f.member, f.name), f.detail) for f in result.findings]
+        widths = [max(len(r[i]) for r in [COLUMNS, *rows]) for i in range(4)]
+        out.print()
+        for row in [COLUMNS, *rows]:
+            out.print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4], markup=False)
+    if result.exceptions:
+        out.print()
+        out.print("Exceptions (declared in [[audit.exceptions]], not findings):", markup=False)
+        for hit in result.exceptions:
+            out.print(f"  {hit.rule.system} {hit.label}: {hit.rule.kind}, {hit.rule.reason}", markup=False)
+    out.print()
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
+    if result.status == "failed":
+        out.print(f"Incomplete: not every system could be read{'; findings: ' + counts if counts else ''}.", markup=False)
+    elif result.findings:
+        hint = " Apply the expel playbook to revoked-but-active accounts with: offboard audit --fix" \
+            if result.revoked_but_active() else ""
+        out.print(f"Findings: {counts}.{hint}", markup=False)
+    else:
+        out.print("Clean: every active account belongs to an active member or is a declared exception.", markup=False)
+    out.print(f"Report: {files.json_path}", markup=False)
+
+

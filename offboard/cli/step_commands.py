@@ -1,0 +1,62 @@
+"""status and confirm: where runs stand, and the manual steps people record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from offboard import operations
+from offboard.cli.app import ConfigOption, JsonOption, app, console, print_json, say
+from offboard.cli.render import run_rows_json, show_run_detail, show_run_list
+
+
+@app.command()
+def status(
+    run_id: str | None = typer.Argument(None, help="A run id (or its start); without it, the recent runs."),
+    config: str | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> int:
+    """Show runs, and a run's outcomes with the steps waiting on a person first."""
+    with operations.Session.open(config) as session:
+        shown = operations.status(session, run_id)
+    if isinstance(shown, operations.RunList):
+        if as_json:
+            print_json([{"run_id": r.id, "kind": r.kind, "member": r.member_id, "status": r.status.value,
+                         "started": r.started} for r in shown.runs])
+        else:
+            show_run_list(console, shown.runs)
+    elif as_json:
+        print_json({**shown.summary.to_dict(), "actions": run_rows_json(shown.actions)})
+    else:
+        show_run_detail(console, shown.summary, shown.actions)
+    return shown.exit_code
+
+
+@app.command()
+def confirm(
+    run_id: str = typer.Argument(..., help="The run (id or its start)."),
+    step_id: str = typer.Argument(..., help="The manual step, e.g. bank:remove-signer (or remove-signer)."),
+    by: str = typer.Option(..., "--by", help="Who did it (your name)."),
+    evidence: list[Path] = typer.Option([], "--evidence", help="A file proving it (hashed, not copied). Repeatable."),
+    reference: str | None = typer.Option(None, "--reference", help="A case number or other reference."),
+    note: str | None = typer.Option(None, "--note", help="Anything worth keeping."),
+    not_applicable: bool = typer.Option(False, "--not-applicable", help="The step does not apply to this member."),
+    reason: str | None = typer.Option(None, "--reason", help="Why it does not apply (with --not-applicable)."),
+    config: str | None = ConfigOption,
+) -> int:
+    """Record a manual step as done, with evidence (or as not applicable, with a reason)."""
+    request = operations.ConfirmRequest(step_id, by, tuple(evidence), reference, note, not_applicable, reason)
+    with operations.Session.open(config) as session:
+        done = operations.confirm(session, run_id, request)
+    run_id, step = done.summary.run.id, done.step.action.id
+    if not done.closed:
+        say(f"Recorded: {step} confirmed by {done.by}. It needs a second confirmer: "
+            f"offboard confirm {run_id} {step} --by OTHER-NAME")
+        return done.exit_code
+    say(f"Recorded: {step} is closed. Run {run_id} is now {done.summary.status}.")
+    if done.summary.manual:
+        say(f"{len(done.summary.manual)} step(s) still wait on a person: offboard status {run_id}")
+    for path in done.summary.reports[-1:]:
+        say(f"Report: {path}")
+    return done.exit_code

@@ -1,0 +1,124 @@
+"""The audit: every account against the roster and the ledger; ``--fix`` expels what was revoked but is active."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from offboard.apply.retry import call_with_retries
+from offboard.apply.runs import RunSummary, unfinished_run
+from offboard.audit import AuditResult, find_notifier, notification, run_audit
+from offboard.audit.settings import audit_settings, notify_settings
+from offboard.errors import ConfigurationError, ExitCode, OffboardError
+from offboard.operations.interaction import Interaction, Silent
+from offboard.operations.running import apply_new_plan, require_signing
+from offboard.operations.session import Session
+from offboard.plans.discovery import build_plan
+from offboard.plans.plan import Plan
+from offboard.report.ledger import Ledger, ReportFiles
+from offboard.spi import Capability
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    fix: bool = False  # plan and apply the expel playbook for revoked-but-active accounts
+    dry_run: bool = False  # with fix: show the plans only
+    yes: bool = False  # with fix: do not ask
+    playbook: str = "expel"  # what fix follows
+    notify: bool = False  # post a summary to [notify] slack_channel
+    unsigned: bool = False
+    can_ask: bool = False  # a person is at a terminal to confirm each fix
+
+
+@dataclass
+class Fix:
+    member_id: str
+    plan: Plan
+    run: RunSummary | None = None  # None in a dry run
+
+
+@dataclass
+class AuditOutcome:
+    result: AuditResult
+    report: ReportFiles
+    document: dict[str, Any]  # the signed audit report's content
+    notify_error: str | None = None
+    fixes: list[Fix] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.ERROR if self.notify_error else ExitCode(self.result.exit_code)
+
+
+def audit(session: Session, request: AuditRequest, ui: Interaction | None = None) -> AuditOutcome:
+    """Reconcile, sign the audit report, notify, and fix: all refusals come before anything is read."""
+    ui = ui or Silent()
+    settings = audit_settings(session.config)
+    channel = notify_settings(session.config).slack_channel
+    if request.dry_run and not request.fix:
+        raise OffboardError("--dry-run previews the plans of --fix (the audit itself changes nothing): add --fix")
+    if request.fix and not (request.yes or request.dry_run) and not request.can_ask:
+        raise OffboardError("--fix asks before applying, but there is no terminal: review with --fix --dry-run, "
+                            "then pass --yes")
+    if request.notify and not channel:
+        raise ConfigurationError('--notify needs a channel: add [notify] slack_channel = "#channel" to the config')
+    require_signing(session, request.unsigned)
+    connectors = session.configured_connectors()
+    name = session.config.path.name
+    unknown = sorted({r.system for r in settings.exceptions} - set(connectors))
+    if unknown:
+        raise ConfigurationError(f"{name}: [[audit.exceptions]] name system(s) {', '.join(unknown)}, "
+                                 f"which have no [connectors.NAME] table (configured: {', '.join(connectors) or 'none'})")
+    if not any(Capability.INVENTORY in type(c).capabilities for c in connectors.values()):
+        raise ConfigurationError(f"{name}: nothing to audit: no configured connector lists its accounts "
+                                 f"(configured: {', '.join(connectors) or 'none'}); add a [connectors.NAME] table")
+    notifier = find_notifier(connectors) if request.notify else None
+    with session.lock("audit", "an audit"):
+        result = run_audit(list(session.roster), Ledger(session.config.reports_dir).reports(), connectors,
+                           settings.exceptions, session.retry)
+        document = result.to_document(session.org, session.operator)
+        files = Ledger(session.config.reports_dir).append(document, session.signer)
+        outcome = AuditOutcome(result, files, document)
+        ui.show_audit(result, files)
+        if notifier is not None:
+            text = notification(result, session.config.org_name, files.seq)
+            posted = call_with_retries(lambda: notifier.notify(channel, text), session.retry)
+            if posted.error is not None:
+                outcome.notify_error = f"could not post the summary to {channel}: {posted.error}"
+        if request.fix:
+            outcome.fixes = _fix(session, result, request, ui)
+    return outcome
+
+
+def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Interaction) -> list[Fix]:
+    """The expel playbook, limited to the systems where each revoked member's account is still active.
+
+    The same path as ``expel``: a preview, the member id typed to go ahead (or ``yes``), the
+    member's lock, a journaled run and its signed report.
+    """
+    systems: dict[str, list[str]] = {}
+    for finding in result.revoked_but_active():
+        systems.setdefault(finding.member or "", []).append(finding.system)
+    book = session.playbook(request.playbook) if systems else None
+    fixes: list[Fix] = []
+    for member_id, names in systems.items():
+        assert book is not None
+        person = session.member(member_id)
+        steps = tuple(step for step in book.steps if step.system in names)
+        if not steps:
+            raise OffboardError(f"the playbook {book.name} has no step for {', '.join(names)}: --fix cannot end "
+                                f"{person.id}'s access there")
+        limited = replace(book, steps=steps)
+        connectors = session.connectors_for(limited)
+        with session.member_lock(person.id):
+            interrupted = unfinished_run(session.journal, person.id)
+            if interrupted is not None:
+                raise OffboardError(f"an interrupted run {interrupted.id} for {person.id} is unfinished: finish it "
+                                    f"with `offboard resume {interrupted.id}`, then audit again")
+            plan = build_plan(result.revoked[person.id].kind, session.org, person, limited, connectors, session.retry)
+            ui.show_plan(plan)
+            fix = Fix(person.id, plan)
+            if not request.dry_run:
+                fix.run = apply_new_plan(session, plan, connectors, request.yes, ui)
+            fixes.append(fix)
+    return fixes

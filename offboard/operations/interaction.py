@@ -1,0 +1,68 @@
+"""How an operation talks to the person running it, without knowing whether it is a terminal.
+
+An operation shows a plan before it asks, asks before it changes anything, and reports
+progress while it applies. The CLI answers these at a terminal; the library default,
+``Silent``, shows nothing and says no to every question, so nothing is applied unless the
+caller passed ``yes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+from offboard.apply.engine import Listener
+from offboard.plans.plan import Plan
+
+if TYPE_CHECKING:
+    from offboard.audit import AuditResult
+    from offboard.report.ledger import ReportFiles
+
+
+class Interaction(Protocol):
+    def show_plan(self, plan: Plan) -> None:
+        """The plan, before anything is asked or applied."""
+
+    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
+        """An audit's findings, before ``--fix`` plans anything."""
+
+    def note(self, text: str) -> None:
+        """Something worth knowing that is not the result (an earlier run waiting, a step of the demo)."""
+
+    def confirm_apply(self, member_id: str, count: int) -> bool:
+        """May the plan of ``count`` actions be applied to this member?"""
+
+    def confirm_resume(self, run_id: str, member_id: str) -> bool:
+        """An interrupted run of this member is unfinished: finish it instead of starting again?"""
+
+    def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
+        """A listener for the engine while a run applies (``totals``: actions per system)."""
+
+
+class Silent:
+    """Shows nothing and answers no: for scripts, benchmarks and tests that pass ``yes``."""
+
+    def show_plan(self, plan: Plan) -> None:
+        pass
+
+    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+    def confirm_apply(self, member_id: str, count: int) -> bool:
+        return False
+
+    def confirm_resume(self, run_id: str, member_id: str) -> bool:
+        return False
+
+    def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
+        return no_progress()
+
+
+@contextmanager
+def no_progress() -> Iterator[Listener | None]:
+    """No display: the engine's own quiet listener is used."""
+    yield None

@@ -1,0 +1,57 @@
+"""The one path from a plan to a signed report, shared by expel, apply, resume and audit --fix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from offboard.apply.runs import RunSummary, execute_run, start_run, summarize
+from offboard.errors import Aborted, OffboardError
+from offboard.operations.interaction import Interaction
+from offboard.operations.session import Session
+from offboard.plans.plan import Plan
+from offboard.report.document import build_document
+from offboard.report.ledger import Ledger, ReportFiles
+from offboard.spi import Connector
+
+
+def require_signing(session: Session, unsigned: bool) -> None:
+    """Refuse a real run without a signing key, unless the operator said ``--unsigned``.
+
+    Checked before anything is revoked: a missing key or a wrong passphrase found after the
+    cut would leave a run with no signed proof.
+    """
+    if session.signer is None and not unsigned:
+        raise OffboardError(
+            "no signing key is configured, so the report could not be signed: run `offboard keygen` and add the "
+            "[signing] table it prints to the config, or pass --unsigned to go ahead with an unsigned report"
+        )
+
+
+def issue_report(session: Session, run_id: str) -> ReportFiles:
+    """Append the run's report to the ledger (next seq) and remember where it is."""
+    files = Ledger(session.config.reports_dir).append(build_document(session.journal, session.org, run_id), session.signer)
+    session.journal.add_report(run_id, files.seq, files.json_path)
+    return files
+
+
+def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connector], yes: bool,
+                   ui: Interaction) -> RunSummary:
+    """Ask (unless ``yes``), journal the plan as a new run, apply it and sign its report."""
+    if not yes and not ui.confirm_apply(plan.member["id"], len(plan.actions)):
+        raise Aborted("nothing was changed")
+    run_id = start_run(session.journal, plan, session.operator)
+    return run_to_report(session, run_id, connectors, ui, fresh=True)
+
+
+def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connector], ui: Interaction,
+                  fresh: bool = False) -> RunSummary:
+    """Execute a run (or what is left of it), issue its report, and summarize it.
+
+    ``fresh``: the run was planned (observed) just now, not resumed from the journal.
+    """
+    totals = Counter(row.system for row in session.journal.actions(run_id))
+    with ui.progress(totals) as listener:
+        execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh)
+    issue_report(session, run_id)
+    return summarize(session.journal, run_id)

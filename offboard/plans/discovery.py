@@ -1,0 +1,63 @@
+"""Discovery: resolve the member in each system of the playbook and read what must change. Read only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+from offboard.apply.retry import RetryPolicy, call_with_retries
+from offboard.clock import utc_now
+from offboard.plans.plan import NOT_CONFIGURED, Plan, SystemPlan
+from offboard.plans.playbook import Playbook, Step
+from offboard.spi import Action, Connector, Member, describe
+
+
+def discover_system(step: Step, connector: Connector | None, member: Member, retry: RetryPolicy) -> SystemPlan:
+    """Resolve and discover one system, read-only; problems become a note, not an exception."""
+    title = step.title or (type(connector).title if connector else _title(step.connector))
+    plan = SystemPlan(step.system, step.connector, title, on_failure=step.on_failure)
+    if connector is None:
+        plan.note = NOT_CONFIGURED
+        return plan
+    resolved = call_with_retries(lambda: connector.resolve(member), retry)
+    if resolved.error is not None:
+        plan.note, plan.error = f"could not be read: {describe(resolved.error)}", True
+        return plan
+    if resolved.value is None:
+        plan.note = f"no account for {member.identity_for(step.connector)}: nothing to do"
+        return plan
+    account = plan.account = resolved.value
+    found = call_with_retries(lambda: connector.discover(account, step.discover_options()), retry)
+    if found.error is not None:
+        plan.note, plan.error = f"could not be read: {describe(found.error)}", True
+        return plan
+    actions: list[Action] = list(found.value or [])
+    if step.actions:
+        actions = [a for a in actions if a.kind in step.actions]
+    plan.actions = actions
+    if not actions:
+        plan.note = "nothing to do: no access found"
+    return plan
+
+
+def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Playbook,
+               connectors: Mapping[str, Connector], retry: RetryPolicy) -> Plan:
+    """Discover every system of the playbook at once (they are independent)."""
+    with ThreadPoolExecutor(max_workers=max(1, len(playbook.steps))) as pool:
+        systems = list(pool.map(lambda s: discover_system(s, connectors.get(s.system), member, retry), playbook.steps))
+    return Plan(
+        kind=kind, created=utc_now(), org=dict(org),
+        member={"id": member.id, "name": member.name, "email": member.email},
+        playbook={"name": playbook.name, "path": str(playbook.path), "sha256": playbook.sha256},
+        systems=systems,
+    )
+
+
+def _title(connector_name: str) -> str:
+    from offboard.spi import registry
+
+    try:
+        return registry.load(connector_name).title
+    except Exception:  # an unloadable plugin still gets a name in the plan
+        return connector_name
+

@@ -1,0 +1,64 @@
+"""``offboard demo`` runs the operation ``offboard expel --yes`` runs, with the same request, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from offboard import operations
+from offboard.errors import Aborted
+from offboard.operations import ExpelRequest
+
+
+@pytest.fixture
+def expel_requests(monkeypatch):
+    """Every request ``operations.expel`` is called with; the calls go through."""
+    seen: list[ExpelRequest] = []
+    real = operations.expel
+
+    def spy(session, request, ui=None):
+        seen.append(request)
+        return real(session, request, ui)
+
+    monkeypatch.setattr(operations, "expel", spy)
+    return seen
+
+
+def test_the_demo_expels_through_the_operation_expel_yes_calls(tmp_path, monkeypatch, cli, expel_requests):
+    monkeypatch.setenv("OFFBOARD_OPERATOR", "someone")  # the demo says who runs it: "demo"
+    code, _, err = cli("demo", "--keep", str(tmp_path / "demo"))
+    assert (code, err) == (0, "")
+    demo_calls = list(expel_requests)
+    assert demo_calls == [ExpelRequest("m042", dry_run=True), ExpelRequest("m042", yes=True)]
+
+    expel_requests.clear()
+
+    def stop(session, request, ui=None):  # what `offboard expel m042 --yes` asks for, without running it again
+        expel_requests.append(request)
+        raise Aborted("stopped by the test")
+
+    monkeypatch.setattr(operations, "expel", stop)
+    code, _, _ = cli("expel", "m042", "--yes", "--config", str(tmp_path / "demo" / "offboard.toml"))
+    assert code == 1
+    assert expel_requests == [demo_calls[1]]
+
+
+def test_the_demo_shows_the_plan_the_run_and_the_verified_proof(tmp_path, cli, expel_requests):
+    kept = tmp_path / "demo"
+    code, out, err = cli("demo", "--keep", str(kept))
+    assert (code, err) == (0, "")
+    assert "Plan: expel m042 Bob Example <bob@example.org>" in out
+    assert "Status: INCOMPLETE. The run is complete once every manual step is confirmed." in out
+    assert "report(s) verified: signatures good, chain intact." in out
+    reports = sorted(p.name for p in (kept / ".offboard" / "reports").glob("*.json"))
+    assert reports == ["000001-m042-expel.json"]
+    assert "Dry run" not in out  # the dry run is step 1's plan, not a run
+
+
+def test_the_demo_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path, cli):
+    (tmp_path / "mine.txt").write_text("keep me")
+    code, out, err = cli("demo", "--keep", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == f"Error: {tmp_path} is not empty: give --keep a new or empty directory\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
