@@ -4,10 +4,11 @@
     .venv/bin/python benchmarks/audit_scale.py --accounts 2000
 
 The emulators run in a child process, so that the memory figures are the audit's own (the
-emulated directories of 10,000 users stay out of them). The audit library runs end to end:
+emulated directories of 10,000 users stay out of them). ``operations.audit`` runs end to end, as
+``offboard audit --unsigned`` does (a config and a roster written to a temporary directory):
 the real connectors (google-api-python-client, slack-sdk), streamed inventories, reconciliation
 against a roster, discovery of the revoked members' deactivated accounts, and an (unsigned)
-report appended to a ledger in a temporary directory.
+report appended to the ledger.
 
 Printed: accounts, API calls (from the emulators' request logs), pages, wall time and peak
 memory. Inventory calls and pages are counted apart from discovery calls, which are made only
@@ -15,8 +16,9 @@ for revoked members whose account is already deactivated. Nothing is asserted: t
 
 The roster: every account but the orphans belongs to a member; the first members are expelled
 with active accounts, the next expelled with deactivated accounts still in a group, then some
-former members with active accounts. The emulators do not pace; real Slack's tier-2 limit on
-users.list would (see the last line).
+former members with active accounts. The emulators do not meter, and the session is opened
+unpaced: the figures are the tool's own work. Real Slack's tier-2 limit on users.list would add
+the wait on the last line, which ``offboard audit`` paces for.
 """
 
 from __future__ import annotations
@@ -33,12 +35,9 @@ from urllib.parse import parse_qs
 
 from emulator_process import EmulatorProcess, Logged
 
-from offboard.apply.pacing import Pacer
+from offboard import operations
 from offboard.apply.retry import RetryPolicy
-from offboard.audit.reconcile import run_audit, stream_inventory
-from offboard.audit.settings import AccountException
-from offboard.report.ledger import Ledger
-from offboard.spi import ConnectorContext, Member
+from offboard.audit import stream_inventory
 
 DOMAIN = "example.org"
 EXPELLED_ACTIVE, EXPELLED_DEACTIVATED, FORMER_ACTIVE, ORPHANS = 10, 10, 10, 20
@@ -92,16 +91,26 @@ def build_emulators(workdir: str, accounts: int) -> tuple[dict[str, Any], dict[s
 # ---------------------------------------------------------------- the audit's process
 
 
-def connectors(urls: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    from offboard.connectors.google_workspace import GoogleWorkspaceConnector
-    from offboard.connectors.slack import SlackConnector
+def write_org(root: Path, urls: dict[str, Any], accounts: int) -> None:
+    """A config and a roster of ``accounts - ORPHANS`` members, as an org would have them."""
+    rows = ["id,name,email,personal_email,status"]
+    rows += [f"m{i:05d},User {i},{email(i)},,{status(i)}" for i in range(accounts - ORPHANS)]
+    (root / "roster.csv").write_text("\n".join(rows) + "\n")
+    exceptions = [("google", f"{name}@{DOMAIN}") for name in ("admin", "archive", "bot-noreply")]
+    exceptions.append(("slack", f"slack-admin@{DOMAIN}"))
+    (root / "offboard.toml").write_text(
+        f'[org]\nname = "Bench"\ndomain = "{DOMAIN}"\n\n[roster]\npath = "roster.csv"\n\n[state]\ndir = "state"\n\n'
+        f'[connectors.google]\nservice_account_file = "sa.json"\nadmin = "admin@{DOMAIN}"\napi_endpoint = "{urls["google"]}"\n\n'
+        f'[connectors.slack]\nbase_url = "{urls["slack"]}/api/"\n\n'
+        + "".join(f'[[audit.exceptions]]\nsystem = "{system}"\naccount = "{account}"\nkind = "service"\n'
+                  f'reason = "benchmark"\n\n' for system, account in exceptions)
+    )
 
-    google = GoogleWorkspaceConnector(
-        {"service_account_file": "sa.json", "admin": f"admin@{DOMAIN}", "api_endpoint": urls["google"]},
-        ConnectorContext("Bench", DOMAIN, workdir, {}, Pacer()))
-    slack = SlackConnector({"base_url": f"{urls['slack']}/api/"},
-                           ConnectorContext("Bench", DOMAIN, workdir, {"SLACK_ADMIN_TOKEN": urls["token"]}, Pacer()))
-    return {"google": google, "slack": slack}
+
+def audit(root: Path, environ: dict[str, str]) -> operations.AuditOutcome:
+    """``offboard audit --unsigned``, as the nightly timer runs it, without the services' pacing (see the docstring)."""
+    with operations.Session.open(str(root / "offboard.toml"), environ, paced=False) as session:
+        return operations.audit(session, operations.AuditRequest(unsigned=True))
 
 
 def figures(log: list[Logged]) -> dict[str, dict[str, Any]]:
@@ -127,50 +136,42 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="offboard-audit-bench-"))
     emulators = EmulatorProcess(build_emulators, workdir, accounts=args.accounts)
     urls = emulators.info
-    members = [Member(f"m{i:05d}", f"User {i}", email(i), "", status(i)) for i in range(args.accounts - ORPHANS)]
-    exceptions = [AccountException("google", f"{name}@{DOMAIN}", "service", "benchmark")
-                  for name in ("admin", "archive", "bot-noreply")]
-    exceptions.append(AccountException("slack", f"slack-admin@{DOMAIN}", "service", "benchmark"))
+    environ = {"SLACK_ADMIN_TOKEN": urls["token"], "OFFBOARD_OPERATOR": "bench"}
+    write_org(workdir, urls, args.accounts)
+    members = args.accounts - ORPHANS
     try:
         # Pass 1, untraced: wall time and API calls.
-        built = connectors(urls, workdir)
         emulators.clear()
         started = time.perf_counter()
-        result = run_audit(members, Ledger(workdir / "reports").reports(), built, exceptions, RetryPolicy())
-        files = Ledger(workdir / "reports").append(result.to_document({"name": "Bench", "domain": DOMAIN}, "bench"), None)
+        outcome = audit(workdir, environ)
         wall = time.perf_counter() - started
+        result, files = outcome.result, outcome.report
         calls = figures(emulators.log())
-        for connector in built.values():
-            connector.close()
 
         # Pass 2, traced: the audit's peak memory (tracemalloc slows Python down, so it is not timed).
-        built = connectors(urls, workdir)
         tracemalloc.start()
-        run_audit(members, Ledger(workdir / "reports").reports(), built, exceptions, RetryPolicy())
+        audit(workdir, environ)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        for connector in built.values():
-            connector.close()
         tracemalloc.start()
-        roster_copy = [Member(m.id, m.name, m.email, m.personal_email, m.status) for m in members]
-        roster_bytes, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        del roster_copy
-
-        # For comparison: what holding one inventory whole (list(inventory())) would take.
-        built = connectors(urls, workdir)
-        tracemalloc.start()
-        whole = list(stream_inventory(built["google"], RetryPolicy()))
-        held_bytes, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        del whole
-        built["google"].close()
+        with operations.Session.open(str(workdir / "offboard.toml"), environ, paced=False) as session:
+            roster = session.roster
+            roster_bytes, _ = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            del roster
+            # For comparison: what holding one inventory whole (list(inventory())) would take.
+            google = session.configured_connectors()["google"]
+            tracemalloc.start()
+            whole = list(stream_inventory(google, RetryPolicy()))
+            held_bytes, _ = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            del whole
     finally:
         emulators.stop()
 
     print(f"offboard audit at scale: {args.accounts:,} seeded accounts per system; emulators in another process, "
           f"real HTTP on 127.0.0.1 (seeding took {urls['seeding']:.1f} s)")
-    print(f"roster: {len(members):,} members; ledger: {result.reports_read} reports before the audit")
+    print(f"roster: {members:,} members; ledger: {result.reports_read} reports before the audit")
     print()
     print(f"{'system':<8} {'accounts':>9} {'pages':>6} {'page size':>10} {'inventory calls':>16} "
           f"{'discover calls':>15} {'token grants':>13}")
@@ -186,7 +187,7 @@ def main() -> None:
           f"exceptions: {len(result.exceptions)}; status {result.status}; report {files.json_path.name}")
     print(f"wall time: {wall:.2f} s (both systems at once, discovery and the report included)")
     print(f"peak memory of the audit (tracemalloc, this process): {peak / 2**20:.1f} MiB, of which the roster's "
-          f"{len(members):,} members alone take {roster_bytes / 2**20:.1f} MiB")
+          f"{members:,} members alone take {roster_bytes / 2**20:.1f} MiB")
     print(f"for comparison, Google's inventory held whole in a list would take {held_bytes / 2**20:.1f} MiB "
           "(the audit streams it instead)")
     print(f"max RSS of this process (Python, both client libraries, the audit): "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import CONFIG
+
 
 @pytest.fixture(autouse=True)
 def nothing_is_ever_written(org):
@@ -111,3 +113,16 @@ def test_every_connector_table_is_checked_even_when_the_playbook_does_not_use_it
     assert err == ("Error: offboard.toml: [connectors.slak]: no connector named 'slak' is installed (installed: fake, google, "
                    "manual, slack); [connectors.slack]: unknown key 'token' (known: base_url, scim, scim_base_url, token_env)\n")
     assert "xoxp-secret" not in err
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ('admin = "nobody"', "'admin' must be an email address, not 'nobody'"),
+    ('admin = "admin@example.org"\norg_unit = "Suspended"', "'org_unit' must be a path starting with '/', not 'Suspended'"),
+    ('admin = "admin@example.org"\nlicense_product = "Google-Apps"',
+     "'license_product' and 'license_sku' go together: set both or neither"),
+])
+def test_a_value_the_connector_refuses_is_one_error_line_and_nothing_is_written(org, cli, setting, message):
+    org.write("offboard.toml", CONFIG + f'\n[connectors.google]\nservice_account_file = "sa.json"\n{setting}\n')
+    code, out, err = cli("expel", "m042", "--dry-run")
+    assert (code, out, err) == (1, "", f"Error: offboard.toml: [connectors.google]: {message}\n")
+    assert not (org.root / ".offboard").exists()
