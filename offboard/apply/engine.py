@@ -38,7 +38,6 @@ from offboard.apply.states import Progress
 from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
 
 log = logging.getLogger(__name__)
-PHASE_RANK = {Phase.CUT: 0, Phase.CLEAN: 1, Phase.MANUAL: 2}
 
 
 class Listener(Protocol):
@@ -162,7 +161,7 @@ class Engine:
                 chosen += clean
                 free -= len(clean)
             unfinished = [*mine, *busy]
-            if free > 0 and not any(PHASE_RANK[r.action.phase] < PHASE_RANK[Phase.MANUAL] for r in unfinished):
+            if free > 0 and not any(r.action.phase.rank < Phase.MANUAL.rank for r in unfinished):
                 chosen += [r for r in ready if r.action.phase is Phase.MANUAL][:free]
         return chosen
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from offboard.audit.facts import Revocation
 from offboard.audit.situations import ExceptionHit, Finding, Situation
-
-FORMAT = "offboard-report/1"
+from offboard.report.ledger import FORMAT
 
 
 class AuditStatus(enum.StrEnum):

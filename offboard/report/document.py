@@ -10,8 +10,7 @@ from offboard.apply.runs import summarize
 from offboard.apply.states import OUTCOME_ORDER
 from offboard.clock import utc_now
 from offboard.plans.plan import Plan
-
-FORMAT = "offboard-report/1"
+from offboard.report.ledger import FORMAT
 
 
 def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a repor
     from offboard.report.signing.keys import Signer
 
 NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
+FORMAT = "offboard-report/1"  # of every document the ledger holds: runs' reports and audits
 ADDED_FIELDS = ("seq", "prev_sha256", "signed")
 LOCK_NAME = ".lock"
 

@@ -18,6 +18,11 @@ class Phase(enum.StrEnum):
     CLEAN = "clean"
     MANUAL = "manual"
 
+    @property
+    def rank(self) -> int:
+        """The order phases run in: cut, then clean, then manual."""
+        return list(Phase).index(self)
+
 
 class State(enum.StrEnum):
     """The closed set of outcomes an action can end in."""

@@ -43,8 +43,7 @@ class Harness:
 
 def order_for_apply(actions: Sequence[Action]) -> list[Action]:
     """Phases in order, and within a phase each action after the ones it depends on."""
-    rank = {Phase.CUT: 0, Phase.CLEAN: 1, Phase.MANUAL: 2}
-    pending = sorted(actions, key=lambda a: rank[a.phase])
+    pending = sorted(actions, key=lambda a: a.phase.rank)
     done: set[str] = set()
     ordered: list[Action] = []
     known = {a.id for a in actions}
