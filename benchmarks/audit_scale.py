@@ -100,8 +100,9 @@ def write_org(root: Path, urls: dict[str, Any], accounts: int) -> None:
     exceptions.append(("slack", f"slack-admin@{DOMAIN}"))
     (root / "offboard.toml").write_text(
         f'[org]\nname = "Bench"\ndomain = "{DOMAIN}"\n\n[roster]\npath = "roster.csv"\n\n[state]\ndir = "state"\n\n'
-        f'[connectors.google]\nservice_account_file = "sa.json"\nadmin = "admin@{DOMAIN}"\napi_endpoint = "{urls["google"]}"\n\n'
-        f'[connectors.slack]\nbase_url = "{urls["slack"]}/api/"\n\n'
+        f'[connectors.google]\nservice_account_file = "sa.json"\nadmin = "admin@{DOMAIN}"\napi_endpoint = "{urls["google"]}"\n'
+        'insecure_endpoint = true\n\n'
+        f'[connectors.slack]\nbase_url = "{urls["slack"]}/api/"\ninsecure_endpoint = true\n\n'
         + "".join(f'[[audit.exceptions]]\nsystem = "{system}"\naccount = "{account}"\nkind = "service"\n'
                   f'reason = "benchmark"\n\n' for system, account in exceptions)
     )

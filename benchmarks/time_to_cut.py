@@ -117,8 +117,9 @@ class Org:
         (root / "offboard.toml").write_text(
             f'[org]\nname = "Bench"\ndomain = "{DOMAIN}"\n\n[roster]\npath = "roster.csv"\n\n[state]\ndir = "state"\n\n'
             f'[connectors.google]\nservice_account_file = "sa.json"\nadmin = "admin@{DOMAIN}"\n'
-            f'api_endpoint = "{urls["google"]}"\n\n'
+            f'api_endpoint = "{urls["google"]}"\ninsecure_endpoint = true\n\n'
             f'[connectors.slack]\ntoken_env = "SLACK_ADMIN_TOKEN"\nscim = false\nbase_url = "{urls["slack"]}/api/"\n'
+            'insecure_endpoint = true\n'
         )
         self.config = str(root / "offboard.toml")
         self.environ = {"SLACK_ADMIN_TOKEN": urls["slack_token"], "OFFBOARD_OPERATOR": "bench"}

@@ -46,6 +46,15 @@ class Config:
     def journal_path(self) -> Path:
         return self.state_dir / "journal.sqlite3"
 
+    @property
+    def locks_dir(self) -> Path:
+        return self.state_dir / "locks"
+
+    @property
+    def state_folders(self) -> tuple[Path, ...]:
+        """Where offboard writes its state: each must be the user's alone (``files.check_private_dir``)."""
+        return (self.state_dir, self.locks_dir, self.reports_dir)
+
 
 def find_config(explicit: str | None, environ: Mapping[str, str] = os.environ) -> Path:
     """``--config``, then ``$OFFBOARD_CONFIG``, then ``./offboard.toml``."""

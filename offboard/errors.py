@@ -29,6 +29,10 @@ class MemberNotFound(OffboardError):
     """The member id or email matches no one, or more than one person."""
 
 
+class LedgerError(OffboardError):
+    """The ledger does not verify (an unsigned, foreign, edited or missing report): nothing in it is believed."""
+
+
 class StalePlanError(OffboardError):
     """A saved plan no longer matches what the systems show."""
 
@@ -39,3 +43,15 @@ class RunLocked(OffboardError):
 
 class Aborted(OffboardError):
     """The person at the terminal said no: nothing was changed."""
+
+
+class RunInterrupted(OffboardError):
+    """Ctrl-C during a run: in-flight actions were let finish and journaled, nothing new was started."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, run_id: str, done: int, not_started: int, at_once: bool = False) -> None:
+        how = "quit at once; " if at_once else ""
+        super().__init__(f"Interrupted: {how}{done} done, {not_started} not started. Finish with: offboard resume {run_id}")
+        self.run_id = run_id
+        self.at_once = at_once  # a second Ctrl-C: actions in flight were not waited for

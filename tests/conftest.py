@@ -58,6 +58,12 @@ class Org:
         return path
 
 
+@pytest.fixture(autouse=True)
+def _crash_files_stay_in_the_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug hit by a test writes its crash file under the test's temp folder, never the home folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+
+
 @pytest.fixture
 def sleeps(recorded_sleeps: list[float]) -> list[float]:
     """Every wait the engine asks for, recorded instead of slept (the offboard[testing] plugin's fixture)."""
@@ -135,3 +141,10 @@ def session(org: Org):
 
     with Session.open(str(org.root / "offboard.toml")) as opened:
         yield opened
+
+
+def sha256_of(path: Path) -> str:
+    """A file's SHA-256, as plans and reports name playbooks and evidence."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -2,7 +2,7 @@
 
 Each user has access items. Faults are scripted per action id in the same file:
 "retriable:RETRY_AFTER", "auth", "fatal", "crash" (raise a bug), "hang-before" / "hang-after"
-(block forever before or after the side effect, for the kill test).
+(block forever before or after the side effect, for the kill test), "slow:SECONDS" (in flight a while).
 """
 
 from __future__ import annotations
@@ -88,6 +88,11 @@ class FakeConnector(Connector):
         return FakeSystem(self.context.path(self.config["state_file"]))
 
     def resolve(self, member: Member) -> Account | None:
+        with self.system.edit() as state:  # a fault scripted for "resolve": the system cannot be read
+            faults = state["faults"].get("resolve", [])
+            fault = faults.pop(0) if faults else None
+        if fault == "auth":
+            raise AuthError("environment variable FAKE_TOKEN is not set: export it with the admin token")
         email = member.identity_for(self.name)
         return Account(self.name, email, email) if email in self.system.load()["users"] else None
 
@@ -134,6 +139,8 @@ class FakeConnector(Connector):
             raise KeyError("bug")
         if fault == "hang-before":
             time.sleep(3600)
+        if fault and fault.startswith("slow:"):  # in flight for a while, then done: for Ctrl-C tests
+            time.sleep(float(fault.split(":")[1]))
         item = self._item(action)
         with system.edit() as state:
             access = state["users"][action.account.id]["access"]

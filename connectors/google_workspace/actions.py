@@ -31,6 +31,7 @@ Observe = Callable[[Gateway, Params], Seen]
 Act = Callable[[Gateway, Params, Pace], Done]
 
 TRANSFER_POLLS = 60  # polls of one apply; paced by the engine's "datatransfer-poll" bucket
+UNDER_WAY = ("new", "inProgress")  # a data transfer's statuses before "completed" or "failed"
 DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUNT_WIPED"},
                "admin_account_wipe": {"ACCOUNT_WIPING", "ACCOUNT_WIPED", "WIPING", "WIPED"}}
 SUSPENDED = "the account is suspended: it can no longer sign in or use a session"
@@ -151,17 +152,42 @@ def _device_action(gw: Gateway, p: Params, pace: Pace) -> Done:
     return True, f"{'blocked' if p['action'] == 'block' else 'wiped the account from'} {p['model']}"
 
 
+def _status(transfer: Mapping[str, Any]) -> str:
+    return str(transfer.get("overallTransferStatusCode", ""))
+
+
+def _our_transfers(gw: Gateway, p: Params) -> list[dict[str, Any]]:
+    """The transfers from the user to the new owner that this action counts as its own.
+
+    ``transfers.insert`` takes nothing of the caller's choosing (no request id), and its answer
+    (the new transfer's id) can be lost after Google started it. So the identity is chosen
+    before anything is sent, when the plan is made: the plan lists the transfers between the
+    two users and records the ids of those already finished then (``earlier``). Every other
+    transfer between them is this action's: one listed then as new or in progress is under way
+    and is waited for; one that appeared since was started by this action (an attempt whose
+    answer was lost, a poll that failed, a run that crashed), whatever its status, completed
+    included. Such a transfer is found again by listing, never started a second time on a guess.
+    """
+    earlier = {str(i) for i in p.get("earlier", ())}
+    return [t for t in gw.transfers(p["user_id"], p["new_owner_id"]) if str(t.get("id")) not in earlier]
+
+
 def _transfer_seen(gw: Gateway, p: Params) -> Seen:
     _user(gw, p)  # transfers are listed by user id, which outlives the user: check the user is there
-    statuses = {t.get("overallTransferStatusCode") for t in gw.transfers(p["user_id"], p["new_owner_id"])}
-    return ("completed" in statuses, "data already transferred" if "completed" in statuses else "")
+    done = any(_status(t) == "completed" for t in _our_transfers(gw, p))
+    return (done, "data already transferred" if done else "")
 
 
 def _transfer(gw: Gateway, p: Params, pace: Pace) -> Done:
-    """Start the transfer, or wait for the one already under way, until Google reports it complete."""
-    running = [t for t in gw.transfers(p["user_id"], p["new_owner_id"])
-               if t.get("overallTransferStatusCode") in ("new", "inProgress")]
-    transfer = running[0] if running else gw.start_transfer(p["user_id"], p["new_owner_id"])
+    """Wait for this action's transfer (see ``_our_transfers``) until Google reports it complete.
+
+    Only when none of ours exists, or Google reports every one of them failed, is one started.
+    """
+    ours = _our_transfers(gw, p)
+    transfer = (next((t for t in ours if _status(t) == "completed"), None)
+                or next((t for t in ours if _status(t) in UNDER_WAY), None))
+    if transfer is None:  # none yet, or Google failed each one: starting one is no guess
+        transfer = gw.start_transfer(p["user_id"], p["new_owner_id"])
     for _ in range(TRANSFER_POLLS):
         if transfer.get("overallTransferStatusCode") == "completed":
             return True, f"Drive and Calendar data transferred to {p['new_owner']}"
@@ -217,7 +243,7 @@ KINDS: dict[str, Kind] = {
                "account suspended"),
         write_first=True),
     "device": Kind(_device_seen, _device_action),  # the device's status decides the answer: look first
-    "transfer": Kind(_transfer_seen, _transfer),  # a transfer already under way is waited for, not restarted
+    "transfer": Kind(_transfer_seen, _transfer),  # this action's transfer is found again, never started twice
     "group": Kind(
         _gone(lambda gw, p: gw.membership(p["group"], p["user"]) is not None, "not a member of {group}"),
         _delete(lambda gw, p: gw.remove_member(p["group"], p["user"]),

@@ -27,6 +27,7 @@ from offboard.spi import (
     NotFoundError,
     Outcome,
     RateLimit,
+    check_endpoint,
 )
 
 from . import actions, doctor
@@ -35,6 +36,7 @@ from .plan import Planner, Settings
 
 NEVER = "1970-01-01T00:00:00.000Z"  # Google's lastLoginTime for "never signed in"
 RESOLVED_FRESH = 10.0  # seconds during which discover uses the user that resolve just read
+GOOGLE_TOKEN_URIS = ("https://oauth2.googleapis.com/token", "https://accounts.google.com/o/oauth2/token")
 
 
 class GoogleWorkspaceConnector(Connector):
@@ -52,6 +54,8 @@ class GoogleWorkspaceConnector(Connector):
         ConfigField("admin", "Super admin the service account acts as, e.g. admin@example.org", required=True),
         ConfigField("api_endpoint", "Replaces the root URL of every Google API (an emulator or a proxy); "
                     "empty for Google itself", default=""),
+        ConfigField("insecure_endpoint", "allow plain http in api_endpoint and the key file's token_uri to this "
+                    "machine (127.0.0.1, ::1, localhost): an emulator, never Google", default=False, type=bool),
         ConfigField("transfer_to", "New owner of the user's Drive and Calendar data; empty: no transfer",
                     default=""),
         ConfigField("org_unit", "Org unit path to move the user to, e.g. /Former members; empty: stay",
@@ -72,10 +76,18 @@ class GoogleWorkspaceConnector(Connector):
             problems.append(f"'org_unit' must be a path starting with '/', not {c['org_unit']!r}")
         if bool(c["license_product"]) != bool(c["license_sku"]):
             problems.append("'license_product' and 'license_sku' go together: set both or neither")
+        try:  # plain http only to an emulator on this machine
+            check_endpoint(c["api_endpoint"], c["insecure_endpoint"], f"[connectors.{self.name}] api_endpoint")
+        except ConfigError as exc:
+            if not problems:
+                raise
+            problems.append(str(exc))
         if problems:
             raise ConfigError(f"[connectors.{self.name}]: " + "; ".join(problems))
-        clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"])
-        self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES)
+        clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"],
+                                insecure_endpoint=c["insecure_endpoint"])
+        self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES,
+                               read=context.read)  # each read request retried on its own by the engine
         self._resolved: dict[str, tuple[float, dict[str, Any]]] = {}  # email -> (when, users.get answer)
 
     # -- the contract
@@ -131,6 +143,14 @@ class GoogleWorkspaceConnector(Connector):
         """Every user, one users.list call per page of 500."""
         for page in self.gateway.user_pages(500):
             yield from (_account(user) for user in page)
+
+    def endpoints(self) -> dict[str, str]:
+        """``api_endpoint`` when set, and the key file's ``token_uri`` when it is not Google's."""
+        found = {"api_endpoint": self.config["api_endpoint"]} if self.config["api_endpoint"] else {}
+        token_uri = self.gateway.clients.token_uri()
+        if token_uri and token_uri not in GOOGLE_TOKEN_URIS:
+            found["token_uri"] = token_uri
+        return found
 
     def test_connection(self) -> list[str]:
         """For ``offboard doctor``: the key, the token endpoint, every scope, the admin and transfer_to."""

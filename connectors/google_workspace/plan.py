@@ -19,7 +19,7 @@ from typing import Any
 
 from offboard.spi import Account, Action, FatalError, Phase
 
-from .actions import DEVICE_DONE
+from .actions import DEVICE_DONE, UNDER_WAY
 from .api import Gateway
 
 MakeAction = Callable[..., Action]
@@ -223,9 +223,12 @@ class Planner:
         new_owner, transfers = state
         if any(t.get("overallTransferStatusCode") == "completed" for t in transfers):
             return []
+        # The transfer's identity, chosen before anything is sent (actions._our_transfers): every
+        # transfer between the two users but these, finished already, is the action's own.
+        earlier = sorted(str(t["id"]) for t in transfers if t.get("overallTransferStatusCode") not in UNDER_WAY)
         return [action("transfer", "transfer", f"Transfer Drive and Calendar data to {target} (and wait for it)",
                        Phase.CLEAN, False, before={"owner": email}, after={"owner": target},
-                       new_owner=target, new_owner_id=new_owner["id"], depends_on=after_cut)]
+                       new_owner=target, new_owner_id=new_owner["id"], earlier=earlier, depends_on=after_cut)]
 
     def _license(self, email: str, action: MakeAction, held: bool, after_cut: tuple[str, ...]) -> list[Action]:
         product, sku = self.settings.license_product, self.settings.license_sku

@@ -2,16 +2,18 @@
 
 slack-sdk is imported here, on first use, so that ``offboard --help`` does not pay for
 it. The clients are built with ``retry_handlers=[]`` (the SDK otherwise retries
-connection errors by itself, hidden from the engine) and shared across the engine's
-threads: each call builds its own urllib request, and nothing in a call mutates the
-client.
+connection errors by itself, hidden from the engine; urllib itself never re-sends) and
+shared across the engine's threads: each call builds its own urllib request, and nothing
+in a call mutates the client. A read (``read``, every page of ``pages``) goes through the
+engine's retry of one read (``ConnectorContext.read``); a write (``call``, ``scim_call``)
+goes out once, and the engine retries its action, which looks first.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from offboard.spi import RateLimit
 
@@ -26,14 +28,27 @@ RATE_LIMITS = {
 
 PAGE_SIZE = 200
 
+T = TypeVar("T")
+
+
+class Retrying(Protocol):
+    """``ConnectorContext.read``: one read, retried by the engine."""
+
+    def __call__(self, fn: Callable[[], T], /) -> T: ...
+
+
+def _once(fn: Callable[[], T], /) -> T:
+    return fn()
+
 
 class SlackApi:
     """Paced, classified calls to the Web API and SCIM. Every failure is a ``ConnectorError``."""
 
     def __init__(self, token: Callable[[], str], pace: Callable[[str], None], base_url: str = "",
-                 scim_base_url: str = "", timeout: int = 30) -> None:
+                 scim_base_url: str = "", timeout: int = 30, read: Retrying = _once) -> None:
         self._token_source = token
         self._pace = pace
+        self._retrying = read  # the engine's retry of one read; never used for a write
         self._base_url = base_url
         self._scim_base_url = scim_base_url.rstrip("/") + "/" if scim_base_url else ""  # SCIMClient joins paths
         self._timeout = timeout
@@ -87,11 +102,16 @@ class SlackApi:
         except Exception as exc:
             raise errors.from_exception(method, exc) from None
 
+    def read(self, method: str, **params: Any) -> Any:
+        """``call`` for a method that only reads, retried on its own by the engine (paced at each try)."""
+        return self._retrying(lambda: self.call(method, **params))
+
     def pages(self, method: str, key: str, **params: Any) -> Iterator[list[Any]]:
-        """Cursor pagination: one call per page, each page's ``key`` list yielded as it comes."""
+        """Cursor pagination of a read: one call per page, each retried on its own, each page's ``key`` list
+        yielded as it comes."""
         cursor = None
         while True:
-            data = self.call(method, limit=PAGE_SIZE, cursor=cursor, **params).data
+            data = self.read(method, limit=PAGE_SIZE, cursor=cursor, **params).data
             yield list(data.get(key) or [])
             cursor = (data.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

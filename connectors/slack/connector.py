@@ -20,18 +20,21 @@ from offboard.spi import (
     Account,
     Action,
     Capability,
+    ConfigError,
     ConfigField,
     Connector,
     ConnectorContext,
     Member,
     NotFoundError,
     Outcome,
+    check_endpoint,
 )
 
 from . import actions, doctor, observe
 from .api import RATE_LIMITS, SlackApi
 
 READ_FANOUT = 4  # discovery's reads at once: users.info, users.conversations, usergroups.list, auth.test
+ENDPOINTS = ("base_url", "scim_base_url")  # overrides of Slack's roots, checked by check_endpoint
 
 
 class SlackConnector(Connector):
@@ -48,6 +51,8 @@ class SlackConnector(Connector):
                     default=""),
         ConfigField("scim_base_url", "SCIM root, e.g. https://api.slack.com/scim/v2/ (default: slack-sdk's, v1)",
                     default=""),
+        ConfigField("insecure_endpoint", "allow plain http in base_url and scim_base_url to this machine "
+                    "(127.0.0.1, ::1, localhost): an emulator, never Slack", default=False, type=bool),
     )
     permissions = (*doctor.SCOPES, f"{doctor.SCIM_SCOPE} (with scim = true)", f"{doctor.GRID_SCOPE} (Enterprise Grid)",
                    f"{doctor.NOTIFY_SCOPE} (for offboard audit --notify)")
@@ -56,9 +61,18 @@ class SlackConnector(Connector):
 
     def __init__(self, config: Mapping[str, Any], context: ConnectorContext) -> None:
         super().__init__(config, context)
+        problems = []
+        for key in ENDPOINTS:  # plain http only to an emulator on this machine
+            try:
+                check_endpoint(self.config[key], self.config["insecure_endpoint"], f"[connectors.{self.name}] {key}")
+            except ConfigError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ConfigError("; ".join(problems))
         self.api = SlackApi(
             token=lambda: context.secret_from_env(self.config["token_env"]),
             pace=context.pace,
+            read=context.read,  # each read request retried on its own by the engine
             base_url=self.config["base_url"],
             scim_base_url=self.config["scim_base_url"],
         )
@@ -121,8 +135,16 @@ class SlackConnector(Connector):
             yield from (observe.account(found) for found in page)
 
     def notify(self, target: str, text: str) -> None:
-        """Post ``text`` to a channel (``#name`` or its id) as the admin, with chat.postMessage."""
-        self.api.call("chat.postMessage", channel=target, text=text)
+        """Post ``text`` to a channel (``#name`` or its id) as the admin, with chat.postMessage.
+
+        ``text`` comes escaped (``offboard.text.for_slack``); ``link_names`` off so a plain ``@channel``
+        in a name pings nobody, unfurls off so no link in it is fetched or previewed.
+        """
+        self.api.call("chat.postMessage", channel=target, text=text, link_names=False, unfurl_links=False,
+                      unfurl_media=False)
+
+    def endpoints(self) -> dict[str, str]:
+        return {key: self.config[key] for key in ENDPOINTS if self.config[key]}
 
     def test_connection(self) -> list[str]:
         return doctor.problems(self.api, self.team, self.config["token_env"], self.config["scim"])

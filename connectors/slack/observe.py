@@ -2,8 +2,9 @@
 
 These are the facts that go into a plan's before-state (reinstatement needs them: Slack
 does not put a reactivated member back into their channels) and that ``check`` uses to
-re-observe. Nothing here writes. Kept apart from ``actions`` because resolve, discover,
-``check`` and the doctor all read through it.
+re-observe. Nothing here writes: every request is a read, retried on its own by the engine
+(``SlackApi.read``, each page of ``SlackApi.pages``). Kept apart from ``actions`` because
+resolve, discover, ``check`` and the doctor all read through it.
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ def reach(api: SlackApi, user_id: str, workspace: Callable[[], Team], fanout: in
 
 
 def team(api: SlackApi) -> Team:
-    data = api.call("auth.test").data
+    data = api.read("auth.test").data
     return Team(url=data.get("url") or "", enterprise_id=data.get("enterprise_id") or "", user_id=data.get("user_id") or "")
 
 
 def user(api: SlackApi, user_id: str) -> dict[str, Any]:
-    return dict(api.call("users.info", user=user_id).data["user"])
+    return dict(api.read("users.info", user=user_id).data["user"])
 
 
 def is_deleted(api: SlackApi, user_id: str) -> bool:
@@ -108,7 +109,7 @@ def account(found: dict[str, Any]) -> Account:
 def lookup_by_email(api: SlackApi, email: str) -> dict[str, Any] | None:
     """An active user by email; ``None`` for a stranger and for a deactivated user alike."""
     try:
-        return dict(api.call("users.lookupByEmail", email=email).data["user"])
+        return dict(api.read("users.lookupByEmail", email=email).data["user"])
     except NotFoundError:
         return None
 
@@ -160,7 +161,7 @@ def is_channel_member(api: SlackApi, channel_id: str, user_id: str) -> bool:
 def usergroups(api: SlackApi, user_id: str) -> list[dict[str, Any]] | None:
     """Enabled user groups the user is in; ``None`` when the plan has no user groups (Free)."""
     try:
-        data = api.call("usergroups.list", include_users=True, include_count=True).data
+        data = api.read("usergroups.list", include_users=True, include_count=True).data
     except PlanLimitError:
         return None
     return [
@@ -177,11 +178,11 @@ def usergroups(api: SlackApi, user_id: str) -> list[dict[str, Any]] | None:
 
 
 def usergroup_members(api: SlackApi, group_id: str) -> list[str]:
-    return list(api.call("usergroups.users.list", usergroup=group_id, include_disabled=True).data.get("users") or [])
+    return list(api.read("usergroups.users.list", usergroup=group_id, include_disabled=True).data.get("users") or [])
 
 
 def usergroup_disabled(api: SlackApi, group_id: str) -> bool:
-    groups = api.call("usergroups.list", include_disabled=True).data.get("usergroups") or []
+    groups = api.read("usergroups.list", include_disabled=True).data.get("usergroups") or []
     for group in groups:
         if group["id"] == group_id:
             return bool(group.get("date_delete"))

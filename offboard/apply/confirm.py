@@ -65,12 +65,13 @@ def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest) -> tupl
             f"step {row.action.id} is not waiting for a person (it is {row.state}); see `offboard status {run_id}`"
         )
     step = row.action.manual or ManualStep(row.action.summary)
-    if step.evidence and not request.not_applicable and not request.evidence and not request.reference:
+    earlier = [c for c in journal.confirmations(run_id) if c.system == row.system and c.action_id == row.action.id]
+    # the evidence comes with the first confirmation; a second confirmer vouches for it
+    if step.evidence and not earlier and not request.not_applicable and not request.evidence and not request.reference:
         raise OffboardError(
             f"step {row.action.id} needs evidence ({'; '.join(step.evidence)}): pass --evidence FILE or --reference TEXT"
         )
     evidence = hash_evidence(request.evidence)
-    earlier = [c for c in journal.confirmations(run_id) if c.system == row.system and c.action_id == row.action.id]
     if any(c.by.strip().lower() == request.by.strip().lower() for c in earlier):
         raise OffboardError(f"{request.by} already confirmed step {row.action.id}: a second, different person must confirm it")
     journal.add_confirmation(Confirmation(

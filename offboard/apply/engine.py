@@ -17,6 +17,10 @@ first, then to ``clean``, then to ``manual``:
   sign-out before it failed). A connector whose clean action must follow its cut ones
   (a licence removed only once the mailbox settings are changed) says so with ``depends_on``.
 
+Ctrl-C (``KeyboardInterrupt`` in the thread that waits) starts nothing new, lets the actions in
+flight finish and be journaled, then raises ``RunInterrupted``; a second Ctrl-C raises it at once,
+leaving what was in flight in ``intent`` for ``offboard resume`` to re-check.
+
 A run executed right after it was planned (``fresh``) applies its pending actions with
 ``Connector.apply_planned``, which may skip the re-read a resumed action needs; an action
 left in ``intent`` by a crash is always re-checked first. The engine never raises for one
@@ -26,8 +30,11 @@ action's failure: it records it and carries on with the rest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -35,6 +42,7 @@ from typing import Protocol
 from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.apply.states import Progress
+from offboard.errors import RunInterrupted
 from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
 
 log = logging.getLogger(__name__)
@@ -81,6 +89,7 @@ class Engine:
         self._stopped_by: str | None = None
         self._fresh = False
         self._applied: set[tuple[str, str]] = set()  # actions applied by execute(), for refresh_manual
+        self._ctrl_c = False  # a person pressed Ctrl-C: start nothing new
 
     # -- the run
 
@@ -91,6 +100,31 @@ class Engine:
         so pending actions go through ``apply_planned``; a resumed run leaves it False.
         """
         self._fresh = fresh
+        with self._first_ctrl_c_stops_new_work():
+            self._execute(run_id)
+
+    @contextmanager
+    def _first_ctrl_c_stops_new_work(self) -> Iterator[None]:
+        """The first Ctrl-C sets a flag the scheduling loop reads; the second raises ``KeyboardInterrupt``.
+
+        Only the main thread can take signals: run elsewhere (a test, a library caller), Ctrl-C is left alone.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def stop_starting(signum: int, frame: object) -> None:
+            if self._ctrl_c:
+                raise KeyboardInterrupt
+            self._ctrl_c = True
+
+        previous = signal.signal(signal.SIGINT, stop_starting)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _execute(self, run_id: str) -> None:
         rows = self.journal.actions(run_id)
         waiting = [r for r in rows if isinstance(r.state, Progress)]
         finished = {r.key for r in rows if isinstance(r.state, State)}
@@ -99,8 +133,13 @@ class Engine:
         pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
                  for system, n in slots.items()}
         running: dict[Future[Result], ActionRow] = {}
+        stopped: int | None = None  # after Ctrl-C: how many actions were never started
+        done_here = 0
         try:
             while waiting or running:
+                if self._ctrl_c and stopped is None:  # the first Ctrl-C: start nothing new, let what is in flight finish
+                    stopped = len(waiting)
+                    waiting.clear()
                 if self._stopped_by is not None:
                     for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))
@@ -123,7 +162,8 @@ class Engine:
                             self._record(run_id, row, Result(State.SKIPPED, "dependency cycle in the plan", 0))
                         waiting.clear()
                     continue
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)  # short: Ctrl-C is looked at
+                done_here += len(done)
                 for future in done:
                     row = running.pop(future)
                     result = future.result()
@@ -131,9 +171,14 @@ class Engine:
                     self._applied.add(row.key)
                     if result.state is State.FAILED and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
+        except KeyboardInterrupt:  # the second Ctrl-C: quit now, the journal resumes what was in flight
+            raise RunInterrupted(run_id, done_here, (stopped or 0) + len(running), at_once=True) from None
         finally:
+            at_once = bool(running)  # a second Ctrl-C left actions in flight
             for pool in pools.values():
-                pool.shutdown(wait=True)
+                pool.shutdown(wait=not at_once, cancel_futures=at_once)
+        if stopped is not None:
+            raise RunInterrupted(run_id, done_here, stopped)
 
     def _next(self, waiting: list[ActionRow], running: list[ActionRow], finished: set[tuple[str, str]],
               in_run: set[tuple[str, str]], slots: Mapping[str, int]) -> list[ActionRow]:

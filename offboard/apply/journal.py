@@ -19,7 +19,7 @@ from typing import Any
 
 from offboard.apply.states import ActionState, Progress, RunStatus, action_state
 from offboard.clock import utc_now
-from offboard.files import private_dir
+from offboard.files import STATE_FOLDER, open_private, private_dir
 from offboard.spi import Action
 
 SCHEMA = """
@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS reports (
     path TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS report_hashes (seq INTEGER NOT NULL, sha256 TEXT NOT NULL);  -- added later: no migration
 CREATE INDEX IF NOT EXISTS runs_by_member ON runs(member_id, started);
 """
 
@@ -123,11 +124,11 @@ class Journal:
     """One connection shared by the engine's threads, serialized by a lock."""
 
     def __init__(self, path: Path) -> None:
-        private_dir(path.parent)
-        for suffix in ("", "-wal", "-shm"):  # state files are private: created 0600
+        private_dir(path.parent, STATE_FOLDER)  # the user's alone: nobody else can swap a file for a link
+        for suffix in ("", "-wal", "-shm"):  # state files are private: created 0600, never through a link
             f = Path(f"{path}{suffix}")
-            if not f.exists():
-                os.close(os.open(f, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.close(open_private(f, os.O_RDONLY | os.O_CREAT, "journal file",
+                                  "put the file itself there, or point [state] dir at the folder that holds it"))
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -185,10 +186,12 @@ class Journal:
         return [_run(r) for r in rows]
 
     def interrupted_runs(self, member_id: str | None = None) -> list[RunRow]:
-        """Runs with actions that never reached an outcome, newest first."""
-        sql = ("SELECT * FROM runs WHERE id IN (SELECT run_id FROM actions WHERE state IN (?, ?))"
+        """Runs stopped before their end, newest first: actions that never reached an outcome, a run never
+        marked finished (killed after its last action), or a finished run without its report."""
+        sql = ("SELECT * FROM runs WHERE (status = ? OR id IN (SELECT run_id FROM actions WHERE state IN (?, ?))"
+               " OR id NOT IN (SELECT run_id FROM reports))"
                + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
-        waiting = (Progress.PENDING, Progress.INTENT)
+        waiting = (RunStatus.RUNNING, Progress.PENDING, Progress.INTENT)
         args = (*waiting, member_id) if member_id is not None else waiting
         return [_run(r) for r in self._query(sql, args)]
 
@@ -233,6 +236,30 @@ class Journal:
                  int(c.not_applicable), c.reason),
             )
 
+    def add_actions(self, run_id: str, plan: dict[str, Any], actions: Sequence[tuple[str, Action]]) -> None:
+        """Actions found later in a run (a system read when the run is resumed), with the plan that now holds them."""
+        with self._write() as db:
+            last = db.execute("SELECT COALESCE(MAX(position), -1) FROM actions WHERE run_id = ?", (run_id,)).fetchone()[0]
+            db.execute("UPDATE runs SET plan = ? WHERE id = ?", (json.dumps(plan), run_id))
+            db.executemany(
+                "INSERT INTO actions (run_id, position, system, action_id, phase, action, state) VALUES (?,?,?,?,?,?,?)",
+                [(run_id, last + 1 + i, system, a.id, a.phase.value, json.dumps(a.to_dict()), Progress.PENDING)
+                 for i, (system, a) in enumerate(actions)],
+            )
+
+    def retry_failed(self, run_id: str) -> int:
+        """Put a run's failed actions back in ``intent``: resumed, each is re-checked before it is applied again."""
+        with self._write() as db:
+            return db.execute("UPDATE actions SET state = ?, last_error = NULL WHERE run_id = ? AND state = ?",
+                              (Progress.INTENT, run_id, "failed")).rowcount
+
+    def member_steps(self, member_id: str) -> list[ActionRow]:
+        """Every manual step of the member's runs, oldest run first (to carry confirmations over)."""
+        rows = self._query("SELECT actions.* FROM actions JOIN runs ON runs.id = actions.run_id "
+                           "WHERE runs.member_id = ? AND actions.phase = 'manual' ORDER BY runs.started, actions.position",
+                           (member_id,))
+        return [_action(r) for r in rows]
+
     def confirmations(self, run_id: str) -> list[Confirmation]:
         rows = self._query("SELECT * FROM confirmations WHERE run_id = ? ORDER BY id", (run_id,))
         return [
@@ -243,13 +270,20 @@ class Journal:
 
     # -- reports
 
-    def add_report(self, run_id: str, seq: int, path: Path) -> None:
+    def add_report(self, run_id: str, seq: int, path: Path, sha256: str) -> None:
         with self._write() as db:
             db.execute("INSERT INTO reports (run_id, seq, path, at) VALUES (?,?,?,?)", (run_id, seq, str(path), utc_now()))
+            db.execute("INSERT INTO report_hashes (seq, sha256) VALUES (?,?)", (seq, sha256))
 
     def reports(self, run_id: str) -> list[tuple[int, str]]:
         rows = self._query("SELECT seq, path FROM reports WHERE run_id = ? ORDER BY seq", (run_id,))
         return [(r["seq"], r["path"]) for r in rows]
+
+    def recorded_reports(self) -> list[tuple[int, str, str | None]]:
+        """(seq, file name, sha256: None for rows older than the hashes) of every report written, for ``verify``."""
+        rows = self._query("SELECT r.seq, r.path, h.sha256 FROM reports r LEFT JOIN report_hashes h ON h.seq = r.seq "
+                           "ORDER BY r.seq, r.rowid")
+        return [(r["seq"], Path(r["path"]).name, r["sha256"]) for r in rows]
 
 
 def _run(row: sqlite3.Row) -> RunRow:

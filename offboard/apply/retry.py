@@ -5,17 +5,25 @@ least as long as the service's ``Retry-After`` asks. Each action has a budget of
 attempts and seconds; when it runs out the action fails with its last error.
 A stream read page by page (an inventory) is retried the same way, each failing page
 with its own budget (``iterate_with_retries``).
+
+A single read (one request of a discovery, a check, a poll) is retried on its own with the
+same budget rules (``retried_read``: connectors reach it through ``ConnectorContext.read``),
+so that one throttled list does not cost the twenty reads around it. A read that spent its
+budget is not retried again by an enclosing retry (the whole discovery, the action): its
+error is marked spent, so budgets never multiply; the enclosing call fails with it at once.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_exponential_jitter
 
 from offboard.spi import RetriableError
@@ -61,8 +69,24 @@ class _WaitHonouringRetryAfter:
         return wait
 
 
+_spent: weakref.WeakSet[BaseException] = weakref.WeakSet()  # errors whose own retries already gave up
+_spent_lock = threading.Lock()
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    """A ``RetriableError`` that no inner retry has already given up on."""
+    if not isinstance(error, RetriableError):
+        return False
+    with _spent_lock:
+        return error not in _spent
+
+
 def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted[T]:
-    """Call ``fn`` until it succeeds, raises a non-retriable error, or the budget is spent."""
+    """Call ``fn`` until it succeeds, raises a non-retriable error, or the budget is spent.
+
+    A ``RetriableError`` that a read inside ``fn`` already retried to the end of its own
+    budget (``retried_read``) ends the call at once: it is not worth another attempt.
+    """
     result: Attempted[T] = Attempted()
 
     def sleep(seconds: float) -> None:
@@ -70,7 +94,7 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted[T]:
         (policy.sleep or real_sleep)(seconds)
 
     retrying = Retrying(
-        retry=retry_if_exception_type(RetriableError),
+        retry=retry_if_exception(_worth_retrying),
         stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_seconds),
         wait=_WaitHonouringRetryAfter(policy),
         sleep=sleep,
@@ -84,6 +108,23 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy) -> Attempted[T]:
     except Exception as exc:  # the caller records it; a connector bug must not end the run
         result.error = exc
     return result
+
+
+def retried_read(fn: Callable[[], T], policy: RetryPolicy) -> T:
+    """``fn()``, one read, retried on its own under ``policy``; raises the last error when it gives up.
+
+    Meant for reads only: a write is retried by the engine as part of its action, which
+    re-checks the state first. A ``RetriableError`` it gives up on is marked spent, so that an
+    enclosing ``call_with_retries`` (a discovery, an action) fails with it instead of starting over.
+    Safe from any thread: the waits happen in the calling thread.
+    """
+    attempted = call_with_retries(fn, policy)
+    if attempted.error is not None:
+        if isinstance(attempted.error, RetriableError):
+            with _spent_lock:
+                _spent.add(attempted.error)
+        raise attempted.error
+    return cast(T, attempted.value)  # what fn() returned
 
 
 def iterate_with_retries(start: Callable[[], Iterable[T]], policy: RetryPolicy) -> Iterator[T]:

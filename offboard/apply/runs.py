@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from offboard.apply.engine import Engine, Listener
@@ -14,7 +14,7 @@ from offboard.apply.states import ActionState, Progress, RunStatus
 from offboard.clock import new_run_id
 from offboard.errors import ExitCode, OffboardError
 from offboard.plans.plan import Plan
-from offboard.spi import Connector, State
+from offboard.spi import Connector, Phase, State
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class ManualItem:
     action_id: str
     title: str
     needs: str  # what is still missing: "confirmation", "a second confirmer"
+    instructions: str = ""  # from the playbook: how to do it
+    links: tuple[str, ...] = ()
+    confirmed_by: tuple[str, ...] = ()  # who confirmed it so far
 
 
 @dataclass(frozen=True)
@@ -96,21 +99,59 @@ def refresh_run(journal: Journal, run_id: str, connectors: Mapping[str, Connecto
 
 def finish(journal: Journal, run_id: str) -> RunSummary:
     """Compute and store the run's status (reports are issued by the caller)."""
-    summary = summarize(journal, run_id)
+    summary = summarize(journal, run_id, finishing=True)
     journal.finish_run(run_id, summary.status)
     summary.run = get_run(journal, run_id)  # the row now holds the status and finish time
     return summary
 
 
 def is_interrupted(journal: Journal, run_id: str) -> bool:
-    """Some of the run's actions never reached an outcome."""
-    return any(isinstance(r.state, Progress) for r in journal.actions(run_id))
+    """The run stopped before its end: an action without an outcome, the end never recorded, or no report."""
+    return run_id in {r.id for r in journal.interrupted_runs(get_run(journal, run_id).member_id)}
 
 
 def unfinished_run(journal: Journal, member_id: str | None = None) -> RunRow | None:
-    """The latest interrupted run (of the member, when given)."""
+    """The latest interrupted run (of the member, when given); for a member, also their latest run if it failed."""
     interrupted = journal.interrupted_runs(member_id)
-    return interrupted[0] if interrupted else None
+    if interrupted:
+        return interrupted[0]
+    latest = journal.runs(member_id, limit=1) if member_id is not None else []
+    return latest[0] if latest and latest[0].status is RunStatus.FAILED else None
+
+
+def carry_over(journal: Journal, run_id: str) -> list[str]:
+    """Manual steps of the member's earlier runs, brought into this new run, so that none is asked twice.
+
+    A step a person closed in an earlier run (confirmed, or not applicable) is closed here too, naming
+    that run; a step an earlier run still waits on is handed over: it waits here, and the earlier run
+    records it as carried over. Returns the earlier runs that changed (their reports are due).
+    """
+    run = get_run(journal, run_id)
+    mine = {r.action.id: r for r in journal.actions(run_id) if r.action.phase is Phase.MANUAL}
+    changed: list[str] = []
+    for earlier in journal.member_steps(run.member_id):
+        row = mine.get(earlier.action.id)
+        if earlier.run_id == run_id or row is None or row.system != earlier.system:
+            continue
+        if earlier.state is State.MANUAL:
+            given = [c for c in journal.confirmations(earlier.run_id)
+                     if c.system == earlier.system and c.action_id == earlier.action.id]
+            for confirmation in given:  # a first confirmer's word is kept: only the second is still asked
+                journal.add_confirmation(replace(confirmation, run_id=run_id))
+            if given:
+                journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL, attempts=0, detail=earlier.detail)
+            journal.record_outcome(earlier.run_id, earlier.system, earlier.action.id, State.SKIPPED, attempts=0,
+                                   detail=f"carried over to run {run_id}")
+            finish(journal, earlier.run_id)
+            changed.append(earlier.run_id)
+        elif earlier.state in (State.CHANGED, State.SKIPPED) and _closed_by_people(journal, earlier):
+            journal.record_outcome(run_id, row.system, row.action.id, earlier.state, attempts=0,
+                                   detail=f"{earlier.detail} (in run {earlier.run_id})")
+    return sorted(set(changed))
+
+
+def _closed_by_people(journal: Journal, row: ActionRow) -> bool:
+    return any(c.system == row.system and c.action_id == row.action.id for c in journal.confirmations(row.run_id))
 
 
 def find_run(journal: Journal, run_id: str | None) -> RunRow:
@@ -136,7 +177,9 @@ def get_run(journal: Journal, run_id: str) -> RunRow:
     return run
 
 
-def summarize(journal: Journal, run_id: str) -> RunSummary:
+def summarize(journal: Journal, run_id: str, finishing: bool = False) -> RunSummary:
+    """Where the run stands. A run stopped before its end was recorded, or before its report was written, is
+    ``interrupted``; ``finishing``: the end and the report are being recorded now, judge by the actions alone."""
     run = get_run(journal, run_id)
     plan = Plan.from_dict(run.plan)
     rows = journal.actions(run_id)
@@ -147,9 +190,9 @@ def summarize(journal: Journal, run_id: str) -> RunSummary:
     notes = {s.system: s.note for s in plan.systems if s.note}
     failures = [Failure(r.system, r.action.summary, r.last_error or r.detail) for r in rows if r.state is State.FAILED]
     failures += [Failure(s.system, "read the current access", s.note or "") for s in plan.systems if s.error]
-    manual = [ManualItem(r.system, r.action.id, r.action.summary, _needs(r, confirmations))
-              for r in rows if r.state is State.MANUAL]
-    if any(isinstance(r.state, Progress) for r in rows):
+    manual = [_manual_item(r, confirmations) for r in rows if r.state is State.MANUAL]
+    stopped = run.status is RunStatus.RUNNING or not journal.reports(run_id)
+    if any(isinstance(r.state, Progress) for r in rows) or (stopped and not finishing):
         status = RunStatus.INTERRUPTED
     elif failures:
         status = RunStatus.FAILED
@@ -159,6 +202,13 @@ def summarize(journal: Journal, run_id: str) -> RunSummary:
         status = RunStatus.COMPLETE
     reports = [path for _, path in journal.reports(run_id)]
     return RunSummary(run, status, counts, notes, failures, manual, reports)
+
+
+def _manual_item(row: ActionRow, confirmations: Sequence[Confirmation]) -> ManualItem:
+    step = row.action.manual
+    by = tuple(c.by for c in confirmations if c.system == row.system and c.action_id == row.action.id)
+    return ManualItem(row.system, row.action.id, row.action.summary, _needs(row, confirmations),
+                      step.instructions if step else "", step.links if step else (), by)
 
 
 def _needs(row: ActionRow, confirmations: Sequence[Confirmation]) -> str:

@@ -2,7 +2,8 @@
 
 A member is revoked when the roster says expelled or suspended, or when the ledger's latest
 expel/suspend report for them is not followed by a reinstate report; the ledger says when.
-The reports come already verified (``Ledger.reports()``), in seq order.
+The reports come already verified (``offboard.report.trusted.trusted_ledger``), in seq order: an
+unsigned or foreign report never reaches this module.
 """
 
 from __future__ import annotations

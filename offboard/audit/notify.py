@@ -9,6 +9,7 @@ from offboard.audit.result import AuditResult
 from offboard.audit.situations import Situation
 from offboard.errors import ConfigurationError
 from offboard.spi import Capability, Connector
+from offboard.text import for_slack
 
 # Situations whose line may name the member; the others are counted per system, naming no account.
 NAMED = frozenset({Situation.REVOKED_BUT_ACTIVE, Situation.LEFTOVER_ACCESS, Situation.UNCONFIRMED_MANUAL,
@@ -21,12 +22,13 @@ def notification(result: AuditResult, org_name: str, seq: int | None) -> str:
     """A short summary for a chat channel: situations, counts and member names, nothing more personal.
 
     No email addresses, account names or details: orphans and disputed accounts are counted per system.
+    Every name in it is escaped for Slack (``for_slack``): a member named ``<!channel>`` pings nobody.
     """
     where = f" (report {seq:06d})" if seq else ""
     count = len(result.findings)
     exceptions = f", {len(result.exceptions)} exception(s)" if result.exceptions else ""
     head = f"{count} finding(s){exceptions}" if count else f"clean{exceptions}"
-    lines = [f"offboard audit of {org_name}: {head}{where}."]
+    lines = [f"offboard audit of {for_slack(org_name)}: {head}{where}."]
     for situation in Situation:
         found = [f for f in result.findings if f.situation is situation]
         if not found:
@@ -37,12 +39,12 @@ def notification(result: AuditResult, org_name: str, seq: int | None) -> str:
                 named = systems.setdefault(f.name or f.member or "?", [])
                 if f.system not in named:
                     named.append(f.system)
-            who = "; ".join(f"{name} ({', '.join(s)})" for name, s in systems.items())
+            who = "; ".join(f"{for_slack(name)} ({', '.join(map(for_slack, s))})" for name, s in systems.items())
         else:
             per = Counter(f.system for f in found)
-            who = f"{len(found)} account(s) (" + ", ".join(f"{s} {n}" for s, n in sorted(per.items())) + ")"
+            who = f"{len(found)} account(s) (" + ", ".join(f"{for_slack(s)} {n}" for s, n in sorted(per.items())) + ")"
         lines.append(f"{situation.value} ({situation.severity.value}): {who}")
-    failed = [s.name for s in result.systems if s.errors]
+    failed = [for_slack(s.name) for s in result.systems if s.errors]
     if failed:
         lines.append(f"could not be read: {', '.join(failed)}")
     return "\n".join(lines)

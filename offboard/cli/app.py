@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from offboard.cli.prompts import TerminalInteraction
+from offboard.cli.render import put
 
 app = typer.Typer(
     name="offboard",
@@ -20,9 +21,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# soft_wrap: long sentences are not cut at 80 columns when output goes to a file or a test
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# soft_wrap: long sentences are not cut at 80 columns when output goes to a file or a test;
+# emoji=False: a name holding ":warning:" is shown as typed
+console = Console(highlight=False, soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_json(document: Any) -> None:
@@ -31,8 +33,9 @@ def print_json(document: Any) -> None:
 
 
 def say(text: str) -> None:
-    """Print as is: paths and messages may hold brackets that are not markup."""
-    console.print(text, markup=False)
+    """Print one line as text: paths, names and messages may hold brackets that are not markup, and control
+    characters, shown escaped (see ``render.put``)."""
+    put(console, text)
 
 
 def terminal(as_json: bool = False) -> TerminalInteraction:

@@ -9,7 +9,7 @@ import typer
 from offboard import operations
 from offboard.cli.app import ConfigOption, JsonOption, app, console, err_console, print_json, terminal
 from offboard.cli.prompts import can_ask
-from offboard.cli.render import show_summary
+from offboard.cli.render import put, show_summary
 
 
 @app.command()
@@ -28,7 +28,7 @@ def audit(
     with operations.Session.open(config) as session:
         outcome = operations.audit(session, request, terminal(as_json))
     if outcome.notify_error:
-        err_console.print(f"Error: {outcome.notify_error}", markup=False)
+        put(err_console, f"Error: {outcome.notify_error}")
     if as_json:
         print_json(audit_json(outcome, fix))
     elif fix:

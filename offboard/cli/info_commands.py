@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from offboard import operations
-from offboard.cli.app import ConfigOption, JsonOption, app, console, print_json, say
+from offboard.cli.app import ConfigOption, JsonOption, app, print_json, say
 from offboard.errors import ExitCode
 
 
@@ -29,12 +29,16 @@ def doctor(config: str | None = ConfigOption) -> int:
     with operations.Session.open(config) as session:
         checkup = operations.doctor(session)
     settings = checkup.config
-    console.print(f"Config:  {settings.path}")
-    console.print(f"Roster:  {settings.roster_path} ({checkup.members} members)")
-    console.print(f"State:   {settings.state_dir}")
-    console.print(f"Signing: {'configured' if settings.signing.get('key') else 'not configured (run offboard keygen)'}")
+    say(f"Config:  {settings.path}")
+    say(f"Roster:  {settings.roster_path} ({checkup.members} members)")
+    say(f"State:   {settings.state_dir}")
+    for problem in checkup.state_problems:
+        say(f"  - {problem}")
+    say(f"Signing: {'configured' if settings.signing.get('key') else 'not configured (run offboard keygen)'}")
     for name, found in checkup.problems.items():
         say(f"{name:<10} {'ok' if not found else 'PROBLEMS'}")
+        for endpoint in checkup.endpoints.get(name, []):
+            say(f"  endpoint: {endpoint.name} = {endpoint.url}" + (f" ({endpoint.note})" if endpoint.note else ""))
         for problem in found:
             say(f"  - {problem}")
     return checkup.exit_code

@@ -46,7 +46,8 @@ def show_new_key(key: operations.NewKey) -> None:
         f'allowed_signers = "{_shown(key.allowed_signers_path, key.base)}"',
     ]
     snippet += [f'passphrase_env = "{key.passphrase_env}"'] if key.passphrase_env else []
-    say("\n".join(snippet))
+    for line in snippet:
+        say(line)
     if key.namespace:
         say("Anyone can check a report without offboard:")
         say(f"ssh-keygen -Y verify -f allowed_signers -I {key.identity} -n {key.namespace} -s REPORT.json.sig < REPORT.json")
@@ -59,10 +60,23 @@ def verify(
     ),
     allowed_signers: Path | None = typer.Option(None, "--allowed-signers", help="Who may sign (ssh-keygen format)."),
     allow_unsigned: bool = typer.Option(False, "--allow-unsigned", help="Accept reports written with --unsigned."),
+    signer: list[str] = typer.Option(
+        [], "--signer", help="The principal that must have signed (default: [signing] signer). Repeatable."
+    ),
+    namespace: str | None = typer.Option(
+        None, "--namespace", help="The namespace signatures must be made for (default: offboard-report@<[org] domain>)."
+    ),
+    fix_markdown: bool = typer.Option(
+        False, "--fix-markdown", help="Write each .md that does not match its report again, from the verified report."
+    ),
     config_path: str | None = ConfigOption,
 ) -> int:
-    """Check every report's signature and the chain that links them; exit 1 on any problem."""
-    result = operations.verify(operations.VerifyRequest(target, allowed_signers, allow_unsigned, config_path))
+    """Check every report's signature, the chain that links them, their .md and this machine's journal; exit 1 on any problem."""
+    request = operations.VerifyRequest(target, allowed_signers, allow_unsigned, config_path, namespace, tuple(signer),
+                                       fix_markdown)
+    result = operations.verify(request)
+    for name in result.regenerated:
+        say(f"Regenerated {name} from its report.")
     for problem in result.problems:
         say(str(problem))
     count = f"{result.reports} report{'s' if result.reports != 1 else ''}"
@@ -73,8 +87,16 @@ def verify(
         return ExitCode.ERROR
     if result.signers:
         say(f"Signed by: {', '.join(sorted(result.signers))}")
+    if result.principals is None:
+        say("No signer pinned: any key in allowed_signers was accepted; pass --signer PRINCIPAL (the CC's) to require it.")
+    if result.namespace is None:
+        say("No namespace pinned: each report was checked in its own org's namespace; pass --namespace "
+            "offboard-report@DOMAIN to require yours.")
     if result.latest:
         say(f"Latest: {result.latest[0]} sha256 {result.latest[1]} (compare it with the one in your minutes)")
+    if result.recorded:
+        say(f"Journal: the {result.recorded} report{'s' if result.recorded != 1 else ''} this machine wrote "
+            f"{'are' if result.recorded != 1 else 'is'} all there, unchanged.")
     unsigned = f" ({result.unsigned} unsigned, accepted with --allow-unsigned)" if result.unsigned else ""
     say(f"{count} verified: signatures good, chain intact{unsigned}.")
     return ExitCode.OK

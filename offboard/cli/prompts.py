@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from offboard.apply.engine import Listener
 from offboard.audit import AuditResult
@@ -17,6 +18,7 @@ from offboard.errors import OffboardError
 from offboard.operations.interaction import no_progress
 from offboard.plans.plan import Plan
 from offboard.report.ledger import ReportFiles
+from offboard.text import for_terminal
 
 
 class Keyboard:
@@ -62,10 +64,11 @@ class TerminalInteraction:
             self._shown_before = True
 
     def note(self, text: str) -> None:
-        self.err.print(text, markup=False)
+        """A note may name a member: shown as text (no markup, controls escaped); its own line breaks kept."""
+        self.err.print(Text(for_terminal(text, keep_newlines=True)))
 
     def confirm_apply(self, member_id: str, count: int) -> bool:
-        answer = ask(f"Type the member id ({member_id}) to apply these {count} actions, or press Enter to cancel")
+        answer = ask(f"Type the member id ({for_terminal(member_id)}) to apply these {count} actions, or press Enter to cancel")
         return answer.strip() == member_id
 
     def confirm_resume(self, run_id: str, member_id: str) -> bool:

@@ -7,12 +7,20 @@ import threading
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from offboard.apply.journal import ActionRow, RunRow
 from offboard.apply.runs import ManualItem, RunSummary
 from offboard.apply.states import OUTCOME_ORDER, RunStatus
 from offboard.plans.plan import Plan
 from offboard.spi import Action, Phase, State
+from offboard.text import for_terminal
+
+
+def put(console: Console, text: str | Text) -> None:
+    """One line for a person. Names, summaries and errors in it come from outside (members, services), so
+    it is printed as a Rich ``Text`` (no markup, no emoji codes) with its control characters shown escaped."""
+    console.print(text if isinstance(text, Text) else Text(for_terminal(text)))
 
 
 def brief(value: Any, limit: int = 70) -> str:
@@ -46,74 +54,112 @@ def action_line(action: Action) -> str:
     return f"{action.summary}" + (f": {change}" if change else "") + f" [{undo}]"
 
 
+def _playbook(playbook: dict[str, str]) -> str:
+    ref = playbook.get("ref") or "a file outside the config's folder"
+    where = "" if ref == playbook["name"] else f" ({ref})"
+    return f"{playbook['name']}{where}, sha256 {playbook['sha256'][:12]}"
+
+
 def show_plan(console: Console, plan: Plan) -> None:
     member = plan.member
-    console.print(f"Plan: {plan.kind} {member['id']} {member['name']} <{member['email']}>")
-    console.print(f"Playbook: {plan.playbook['name']} ({plan.playbook['path']})")
+    put(console, f"Plan: {plan.kind} {member['id']} {member['name']} <{member['email']}>")
+    put(console, f"Playbook: {_playbook(plan.playbook)}")
     for system in plan.systems:
         account = f" ({system.account.label})" if system.account else ""
         console.print()
-        console.print(f"[bold]{system.system}[/bold] - {system.title}{account}" + (f": {system.note}" if system.note else ""))
+        rest = f" - {system.title}{account}" + (f": {system.note}" if system.note else "")
+        red = "red" if system.error else ""  # could not be read: never "nothing to do"
+        put(console, Text(for_terminal(system.system), style=f"bold {red}".strip()) + Text(for_terminal(rest), style=red))
         for phase in Phase:
             actions = [a for a in system.actions if a.phase is phase]
             if actions:
-                console.print(f"  {phase.value}")
+                put(console, f"  {phase.value}")
                 for action in actions:
-                    console.print(f"    - {action_line(action)}", markup=False)
+                    put(console, f"    - {action_line(action)}")
+                    for line in _how(action):
+                        put(console, f"        {line}")
     counts = plan.counts()
-    skipped = sum(1 for s in plan.systems if s.note and not s.actions)
+    unread = sum(1 for s in plan.systems if s.error)
+    skipped = sum(1 for s in plan.systems if s.note and not s.actions and not s.error)
     console.print()
     console.print(
         f"{counts['cut']} to cut, {counts['clean']} to clean, {counts['manual']} manual steps, "
-        f"across {len(plan.systems)} systems ({skipped} with nothing to do)."
+        f"across {len(plan.systems)} systems ({skipped} with nothing to do"
+        + (f", {unread} could not be read)." if unread else ").")
     )
+
+
+def _how(action: Action) -> list[str]:
+    """A manual step's instructions and links, as the playbook gives them."""
+    step = action.manual
+    if step is None or action.phase is not Phase.MANUAL:
+        return []
+    return ([step.instructions] if step.instructions else []) + list(step.links)
 
 
 def show_summary(console: Console, summary: RunSummary) -> None:
     console.print()
-    console.print(f"Run {summary.run.id}: {summary.run.kind} {summary.run.member_id} {summary.run.member_name}")
+    put(console, f"Run {summary.run.id}: {summary.run.kind} {summary.run.member_id} {summary.run.member_name}")
     for system, counts in summary.counts.items():
         parts = [f"{counts[s]} {s}" for s in OUTCOME_ORDER if counts.get(s)]
         note = summary.notes.get(system)
-        console.print(f"  {system:<12} {', '.join(parts) or note or 'nothing to do'}", markup=False)
+        put(console, f"  {system:<12} {', '.join(parts) or note or 'nothing to do'}")
     if summary.failures:
         console.print()
         console.print("Failed:")
         for failure in summary.failures:
-            console.print(f"  {failure.system}: {failure.action}: {failure.error}", markup=False)
+            put(console, f"  {failure.system}: {failure.action}: {failure.error}")
     if summary.manual:
         console.print()
         show_manual(console, summary.run.id, summary.manual)
     console.print()
-    console.print(f"Status: {summary.status.upper()}. " + _next_step(summary))
+    put(console, f"Status: {summary.status.upper()}. " + _next_step(summary))
     for path in summary.reports[-1:]:
-        console.print(f"Report: {path}")
+        put(console, f"Report: {path}")
 
 
 def show_manual(console: Console, run_id: str, manual: list[ManualItem]) -> None:
     console.print("Waiting on a person:")
     for item in manual:
-        console.print(f"  {item.action_id}: {item.title} (needs {item.needs})", markup=False)
-    console.print(f"  Record each with: offboard confirm {run_id} STEP --by NAME [--evidence FILE] [--reference TEXT]")
+        put(console, f"  {item.action_id}: {item.title} (needs {item.needs})")
+        if item.instructions:
+            put(console, f"      {item.instructions}")
+        for link in item.links:
+            put(console, f"      {link}")
+    put(console, f"  Record each with: offboard confirm {run_id} STEP --by NAME [--evidence FILE] [--reference TEXT]")
+
+
+def show_waiting(console: Console, waiting: list[RunSummary], closed: dict[str, int]) -> None:
+    """Every unfinished run with what it waits on: steps for people first, then what to run."""
+    for run_id, count in closed.items():
+        put(console, f"Run {run_id}: {count} step(s) its systems now show done were closed.")
+    for summary in waiting:
+        run = summary.run
+        put(console, f"Run {run.id} ({run.kind} {run.member_id} {run.member_name}) is {summary.status}:")
+        for item in summary.manual:
+            put(console, f"  offboard confirm {run.id} {item.action_id} --by NAME  # {item.title} (needs {item.needs})")
+        if summary.status is not RunStatus.INCOMPLETE:
+            put(console, f"  {_next_step(summary)}")
+    if waiting or closed:
+        console.print()
 
 
 def _next_step(summary: RunSummary) -> str:
     if summary.status is RunStatus.COMPLETE:
         return "Every access in the playbook is ended."
     if summary.status is RunStatus.FAILED:
-        return f"Fix what failed, then run `offboard expel {summary.run.member_id}` again: done steps are skipped."
+        return f"Fix what failed, then finish the run with: offboard resume {summary.run.id} (done steps are not repeated)."
     if summary.status is RunStatus.INCOMPLETE:
         return "The run is complete once every manual step is confirmed."
     return f"The run was interrupted: finish it with `offboard resume {summary.run.id}`."
 
 
 
-def show_run_list(console: Console, runs: list[RunRow]) -> None:
+def show_run_list(console: Console, runs: list[tuple[RunRow, RunStatus]]) -> None:
     if not runs:
         console.print("No runs yet. Start one with: offboard expel MEMBER --dry-run")
-    for r in runs:
-        console.print(f"{r.id}  {r.kind:<8} {r.member_id:<10} {r.status:<11} {r.started[:19].replace('T', ' ')} UTC",
-                      markup=False)
+    for r, status in runs:
+        put(console, f"{r.id}  {r.kind:<8} {r.member_id:<10} {status:<11} {r.started[:19].replace('T', ' ')} UTC")
 
 
 def show_run_detail(console: Console, summary: RunSummary, rows: list[ActionRow]) -> None:
@@ -121,14 +167,13 @@ def show_run_detail(console: Console, summary: RunSummary, rows: list[ActionRow]
     if summary.manual:
         show_manual(console, run.id, summary.manual)
         console.print()
-    console.print(f"Run {run.id}: {run.kind} {run.member_id} {run.member_name}, by {run.operator}, status {summary.status}",
-                  markup=False)
+    put(console, f"Run {run.id}: {run.kind} {run.member_id} {run.member_name}, by {run.operator}, status {summary.status}")
     for row in rows:
         error = f" - {row.last_error}" if row.last_error else ""
         detail = f" ({row.detail})" if row.detail and not error else ""
-        console.print(f"  {row.state:<8} {row.system:<12} {row.action.summary}{detail}{error}", markup=False)
+        put(console, f"  {row.state:<8} {row.system:<12} {row.action.summary}{detail}{error}")
     for path in summary.reports[-1:]:
-        console.print(f"Report: {path}", markup=False)
+        put(console, f"Report: {path}")
 
 
 def run_rows_json(rows: list[ActionRow]) -> list[dict[str, Any]]:
@@ -141,10 +186,12 @@ class LiveProgress:
     def __init__(self, console: Console, totals: dict[str, int]) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console, transient=False)
+        self._progress = Progress(TextColumn("{task.description:<14}", markup=False), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[last]}", markup=False), TimeElapsedColumn(), console=console,
+                                  transient=False)
         self._tasks: dict[str, Any] = {
-            system: self._progress.add_task(system, total=total, last="") for system, total in totals.items() if total
+            system: self._progress.add_task(for_terminal(system), total=total, last="")
+            for system, total in totals.items() if total
         }
         self._lock = threading.Lock()
 
@@ -161,4 +208,4 @@ class LiveProgress:
     def finished(self, system: str, action: Action, state: State) -> None:
         with self._lock:
             if system in self._tasks:
-                self._progress.update(self._tasks[system], advance=1, last=f"{state}: {action.summary[:40]}")
+                self._progress.update(self._tasks[system], advance=1, last=for_terminal(f"{state}: {action.summary[:40]}"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from rich.console import Console
 
 from offboard.audit import AuditResult
+from offboard.cli.render import put
 from offboard.report.ledger import ReportFiles
+from offboard.text import for_terminal
 
 COLUMNS = ("SITUATION", "SYSTEM", "ACCOUNT", "MEMBER", "DETAIL")
 
@@ -20,34 +22,35 @@ def _member(finding_member: str | None, name: str) -> str:
 def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
     summary = result.summary()
     read = ", ".join(f"{s.name} {s.accounts}" for s in result.systems if s.note is None)
-    out.print(f"Audit: {summary['accounts']} accounts ({read or 'no system'}), {summary['linked']} linked to active "
-              f"members, {summary['findings']} findings, {summary['exceptions']} exceptions.", markup=False)
+    put(out, f"Audit: {summary['accounts']} accounts ({read or 'no system'}), {summary['linked']} linked to active "
+             f"members, {summary['findings']} findings, {summary['exceptions']} exceptions.")
     for system in result.systems:
         if system.note:
-            out.print(f"  {system.name}: {system.note}", markup=False)
+            put(out, f"  {system.name}: {system.note}")
         for error in system.errors:
-            out.print(f"  {system.name} could not be read: {error}", markup=False)
+            put(out, f"  {system.name} could not be read: {error}")
     if result.findings:
-        rows = [(f.situation, f.system, f.account or "-", _member(f.member, f.name), f.detail) for f in result.findings]
+        rows = [tuple(for_terminal(cell) for cell in (f.situation, f.system, f.account or "-", _member(f.member, f.name),
+                                                      f.detail)) for f in result.findings]
         widths = [max(len(r[i]) for r in [COLUMNS, *rows]) for i in range(4)]
         out.print()
         for row in [COLUMNS, *rows]:
-            out.print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4], markup=False)
+            put(out, "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
     if result.exceptions:
         out.print()
-        out.print("Exceptions (declared in [[audit.exceptions]], not findings):", markup=False)
+        put(out, "Exceptions (declared in [[audit.exceptions]], not findings):")
         for hit in result.exceptions:
-            out.print(f"  {hit.rule.system} {hit.label}: {hit.rule.kind}, {hit.rule.reason}", markup=False)
+            put(out, f"  {hit.rule.system} {hit.label}: {hit.rule.kind}, {hit.rule.reason}")
     out.print()
     counts = ", ".join(f"{n} {s}" for s, n in result.counts().items())
     if result.status == "failed":
-        out.print(f"Incomplete: not every system could be read{'; findings: ' + counts if counts else ''}.", markup=False)
+        put(out, f"Incomplete: not every system could be read{'; findings: ' + counts if counts else ''}.")
     elif result.findings:
         hint = " Apply the expel playbook to revoked-but-active accounts with: offboard audit --fix" \
             if result.revoked_but_active() else ""
-        out.print(f"Findings: {counts}.{hint}", markup=False)
+        put(out, f"Findings: {counts}.{hint}")
     else:
-        out.print("Clean: every active account belongs to an active member or is a declared exception.", markup=False)
-    out.print(f"Report: {files.json_path}", markup=False)
+        put(out, "Clean: every active account belongs to an active member or is a declared exception.")
+    put(out, f"Report: {files.json_path}")
 
 

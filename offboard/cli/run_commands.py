@@ -8,8 +8,8 @@ import typer
 
 from offboard import operations
 from offboard.apply.runs import RunSummary
-from offboard.cli.app import ConfigOption, JsonOption, app, console, print_json, say, terminal
-from offboard.cli.render import show_summary
+from offboard.cli.app import ConfigOption, JsonOption, app, console, err_console, print_json, say, terminal
+from offboard.cli.render import put, show_summary
 from offboard.errors import ExitCode
 
 
@@ -21,11 +21,12 @@ def expel(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
     save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
+    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
     """Revoke a member's access everywhere, following a playbook."""
-    request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned)
+    request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial)
     with operations.Session.open(config) as session:
         result = operations.expel(session, request, terminal(as_json))
     if result.run is not None:
@@ -33,9 +34,13 @@ def expel(
     if as_json and result.plan is not None:
         print_json(result.plan.to_dict())
     elif result.saved_to:
-        say(f"Plan saved to {result.saved_to}. Apply it with: offboard apply {result.saved_to}")
+        say(f"Plan saved to {result.saved_to} ({result.plan.digest if result.plan else ''}). "
+            f"Apply it with: offboard apply {result.saved_to}")
     else:
         console.print("Dry run: nothing was changed.")
+    if result.unread and not as_json:
+        put(err_console, f"{len(result.unread)} system(s) could not be read ({', '.join(s.system for s in result.unread)}): "
+                         "fix what the plan says, or apply with --partial to cut the others first.")
     return result.exit_code
 
 
@@ -69,6 +74,8 @@ def resume(
         say(f"Nothing to resume: run {run.run.id} was not interrupted (it is {run.status}).")
     else:
         console.print("Nothing to resume: no run was interrupted. See the runs with: offboard status")
+    for run_id, count in result.closed.items():
+        say(f"Run {run_id}: {count} step(s) its systems now show done were closed; see: offboard status {run_id}")
     return result.exit_code
 
 

@@ -8,28 +8,30 @@ import typer
 
 from offboard import operations
 from offboard.cli.app import ConfigOption, JsonOption, app, console, print_json, say
-from offboard.cli.render import run_rows_json, show_run_detail, show_run_list
+from offboard.cli.render import run_rows_json, show_run_detail, show_run_list, show_waiting
 
 
 @app.command()
 def status(
-    run_id: str | None = typer.Argument(None, help="A run id (or its start); without it, the recent runs."),
+    target: str | None = typer.Argument(None, metavar="[RUN|MEMBER]",
+                                        help="A run id (or its start), or a member; without it, every run."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Show runs, and a run's outcomes with the steps waiting on a person first."""
+    """Show what waits on a person across runs, the recent runs, or one run's outcomes."""
     with operations.Session.open(config) as session:
-        shown = operations.status(session, run_id)
-    if isinstance(shown, operations.RunList):
+        shown = operations.status(session, target)
+    if isinstance(shown, operations.RunDetail):
         if as_json:
-            print_json([{"run_id": r.id, "kind": r.kind, "member": r.member_id, "status": r.status.value,
-                         "started": r.started} for r in shown.runs])
+            print_json({**shown.summary.to_dict(), "actions": run_rows_json(shown.actions)})
         else:
-            show_run_list(console, shown.runs)
+            show_run_detail(console, shown.summary, shown.actions)
     elif as_json:
-        print_json({**shown.summary.to_dict(), "actions": run_rows_json(shown.actions)})
+        print_json([{"run_id": r.id, "kind": r.kind, "member": r.member_id, "status": status.value,
+                     "started": r.started} for r, status in shown.runs])
     else:
-        show_run_detail(console, shown.summary, shown.actions)
+        show_waiting(console, shown.waiting, shown.closed)
+        show_run_list(console, shown.runs)
     return shown.exit_code
 
 

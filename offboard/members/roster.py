@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from offboard.spi import Member
 
 REQUIRED = ("id", "name", "email", "personal_email", "status")
 STATUSES = ("active", "suspended", "expelled", "former")
+# A member id names files (the member's lock, reports) and run ids: no '/', no leading '.', so never '..'.
+MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,9 @@ def _members(path: Path, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Itera
         if values.get("email") and "@" not in values["email"]:
             problems.append(f"{where}: email '{values['email']}' is not an email address")
         member_id = values.get("id", "")
+        if member_id and not MEMBER_ID.match(member_id):
+            problems.append(f"{where}: member id {member_id!r} cannot name the member's files: use up to 64 letters, "
+                            "digits, '.', '_' or '-', starting with a letter or digit")
         if member_id.lower() in seen:
             problems.append(f"{where}: id '{member_id}' repeats {seen[member_id.lower()]}")
         seen[member_id.lower()] = where

@@ -16,6 +16,7 @@ from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan
 from offboard.report.ledger import Ledger, ReportFiles
+from offboard.report.trusted import trusted_ledger
 from offboard.spi import Capability
 
 
@@ -74,10 +75,13 @@ def audit(session: Session, request: AuditRequest, ui: Interaction | None = None
                                  f"(configured: {', '.join(connectors) or 'none'}); add a [connectors.NAME] table")
     notifier = find_notifier(connectors) if request.notify else None
     with session.lock("audit", "an audit"):
-        result = run_audit(list(session.roster), Ledger(session.config.reports_dir).reports(), connectors,
-                           settings.exceptions, session.retry)
-        document = result.to_document(session.org, session.operator)
+        ledger = trusted_ledger(session.config, session.journal)  # verified, or the audit stops here
+        if ledger.warning:
+            ui.note(ledger.warning)
+        result = run_audit(list(session.roster), ledger.reports, connectors, settings.exceptions, session.retry)
+        document = {**result.to_document(session.org, session.operator), "ledger": ledger.to_dict()}
         files = Ledger(session.config.reports_dir).append(document, session.signer)
+        session.journal.add_report(result.audit_id, files.seq, files.json_path, files.sha256)
         outcome = AuditOutcome(result, files, document)
         ui.show_audit(result, files)
         if notifier is not None:

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from offboard.config import Config
 from offboard.errors import ConfigurationError, ExitCode
+from offboard.files import check_private_dir
 from offboard.operations.session import Session
 from offboard.spi import Capability, registry
+from offboard.spi.endpoints import endpoint_note
 
 
 @dataclass(frozen=True)
@@ -34,23 +36,45 @@ def installed_connectors() -> list[InstalledConnector]:
     return rows
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """An endpoint override a connector uses (``base_url``...), as ``doctor`` states it."""
+
+    name: str
+    url: str
+    note: str = ""  # "insecure, loopback emulator" for plain http
+
+
 @dataclass
 class Checkup:
     config: Config
     members: int
     problems: dict[str, list[str]] = field(default_factory=dict)  # per configured connector
+    endpoints: dict[str, list[Endpoint]] = field(default_factory=dict)  # per configured connector: its overrides
+    state_problems: list[str] = field(default_factory=list)  # the state folder, locks/, reports/
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.ERROR if any(self.problems.values()) else ExitCode.OK
+        return ExitCode.ERROR if self.state_problems or any(self.problems.values()) else ExitCode.OK
 
 
 def doctor(session: Session) -> Checkup:
-    """Load the roster and ask each configured connector what is wrong with its credentials and permissions."""
+    """Load the roster and ask each configured connector what is wrong with its credentials and permissions.
+
+    A table a connector refuses (an unknown key, a plain-http endpoint) is an error, as in every
+    command; what the systems answer is reported per connector, with the endpoints it overrides.
+    """
     checkup = Checkup(session.config, len(session.roster.members))
+    for folder in session.config.state_folders:
+        try:
+            check_private_dir(folder)
+        except ConfigurationError as exc:
+            checkup.state_problems.append(str(exc))
+    connectors = session.configured_connectors()
     for name in sorted(session.config.connectors):
         try:
-            connector = session.configured_connectors()[name]
+            connector = connectors[name]
+            checkup.endpoints[name] = [Endpoint(key, url, endpoint_note(url)) for key, url in connector.endpoints().items()]
             checkup.problems[name] = connector.test_connection()
         except Exception as exc:  # doctor reports, it does not crash
             checkup.problems[name] = [f"{type(exc).__name__}: {exc}"]

@@ -15,6 +15,7 @@ from offboard.errors import OffboardError
 from offboard.report.ledger import report_namespace
 
 if TYPE_CHECKING:  # cryptography: imported when a report is checked
+    from offboard.apply.journal import Journal
     from offboard.report.verify import Verification
 
 
@@ -56,7 +57,12 @@ def keygen(request: KeygenRequest) -> NewKey:
     base = config.base_dir if config else Path.cwd()
     configured = table.get("key") if table.get("key") != "agent" else None
     path = request.out or (config.resolve_path(configured or DEFAULT_KEY) if config else Path(DEFAULT_KEY))
-    identity = request.signer or table.get("signer")
+    if request.signer:
+        identity: str | None = request.signer
+    else:
+        from offboard.report.trusted import configured_signers
+
+        identity = next(iter(configured_signers(config)), None) if config else None  # a list: the first signs
     if not identity:
         raise OffboardError("who signs? pass --signer EMAIL (the identity for allowed_signers, e.g. cc@example.org)")
     passphrase = os.environ.get(request.passphrase_env, "") if request.passphrase_env else None
@@ -88,10 +94,19 @@ class VerifyRequest:
     allowed_signers: Path | None = None
     allow_unsigned: bool = False
     config: str | None = None
+    namespace: str | None = None  # default: the config's; without a config, each report's own
+    signers: tuple[str, ...] = ()  # default: the config's [signing] signer; without a config, any listed key
+    fix_markdown: bool = False  # write each .md that does not match its (verified) report again
 
 
 def verify(request: VerifyRequest) -> Verification:
-    """Check every report's signature and the chain that links them."""
+    """Check every report's signature, the chain that links them, their ``.md`` and this machine's journal.
+
+    With a config, a signature counts only in the config's namespace and by a key listed for the
+    configured signer; without one (a bare clone), ``--namespace`` and ``--signer`` pin them.
+    """
+    from offboard.report.trusted import configured_signers, recorded_by
+
     needs_config = request.config or not (request.target and request.allowed_signers)
     config = optional_config(request.config) if needs_config else None
     target = request.target
@@ -106,9 +121,29 @@ def verify(request: VerifyRequest) -> Verification:
         raise OffboardError(
             f"cannot read allowed_signers file {signers_path} ({exc.strerror}): pass --allowed-signers FILE"
         ) from exc
+    namespace = request.namespace or (report_namespace(config.org_domain) if config else None)
+    principals = request.signers or (configured_signers(config) if config else ())
     from offboard.report.verify import verify_ledger  # cryptography: only for this command
 
-    return verify_ledger(target, signers_text, request.allow_unsigned)
+    journal = _journal(config, target)
+    try:
+        return verify_ledger(target, signers_text, request.allow_unsigned, namespace=namespace,
+                             principals=principals or None, recorded=recorded_by(journal), check_markdown=True,
+                             fix_markdown=request.fix_markdown)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+def _journal(config: Config | None, target: Path) -> Journal | None:
+    """This machine's journal, when it exists and ``target`` is the ledger it wrote to (never created here)."""
+    if config is None or not config.journal_path.is_file():
+        return None
+    if target.is_file() or target.resolve() != config.reports_dir.resolve():
+        return None
+    from offboard.apply.journal import Journal
+
+    return Journal(config.journal_path)
 
 
 def _allowed_signers_path(option: Path | None, config: Config | None) -> Path:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
 from offboard.apply.runs import find_run as find_run_row
 from offboard.apply.states import RunStatus
-from offboard.errors import Aborted, ExitCode
+from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, StalePlanError
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.running import apply_new_plan, require_signing, run_to_report
+from offboard.operations.running import apply_new_plan, refresh_waiting_runs, require_signing, run_to_report
 from offboard.operations.session import Session
-from offboard.plans.discovery import build_plan
-from offboard.plans.plan import Plan
+from offboard.plans.discovery import build_plan, discover_system
+from offboard.plans.plan import Plan, SystemPlan
 from offboard.plans.stale import refuse_if_stale
+from offboard.spi import Action
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ExpelRequest:
     save_plan: Path | None = None
     yes: bool = False  # do not ask before applying
     unsigned: bool = False  # go ahead without a signing key
+    partial: bool = False  # apply what could be read; the systems that could not be read wait for `resume`
 
 
 @dataclass
@@ -34,8 +36,15 @@ class ExpelResult:
     run: RunSummary | None = None  # when something was applied
 
     @property
+    def unread(self) -> list[SystemPlan]:
+        """Systems that could not be read: never "nothing to do"."""
+        return [s for s in self.plan.systems if s.error] if self.plan else []
+
+    @property
     def exit_code(self) -> ExitCode:
-        return self.run.exit_code if self.run else ExitCode.OK
+        if self.run:
+            return self.run.exit_code
+        return ExitCode.ERROR if self.unread else ExitCode.OK
 
 
 def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None) -> ExpelResult:
@@ -52,42 +61,62 @@ def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None
     with session.member_lock(person.id):
         interrupted = unfinished_run(session.journal, person.id) if applying else None
         if interrupted is not None:
-            ui.note(f"An interrupted run {interrupted.id} for {person.id} is unfinished; resuming it.")
+            state = summarize(session.journal, interrupted.id).status
+            ui.note(f"Run {interrupted.id} for {person.id} is unfinished ({state}); finishing it instead of starting again.")
             if not request.yes and not ui.confirm_resume(interrupted.id, person.id):
                 raise Aborted("nothing was changed")
-            recorded = session.connectors_for_plan(Plan.from_dict(interrupted.plan))
-            return ExpelResult(None, run=run_to_report(session, interrupted.id, recorded, ui))
+            return ExpelResult(None, run=_finish(session, interrupted.id, ui))
         _mention_waiting_run(session, person.id, ui)
         plan = build_plan("expel", session.org, person, book, connectors, session.retry)
         ui.show_plan(plan)
         if request.save_plan:
+            if not plan.playbook["ref"]:
+                raise ConfigurationError(f"the playbook {book.path} is outside the config's folder, so another clone "
+                                         "could not find it to apply the plan: copy it into playbooks/ beside the "
+                                         "config and plan again")
             plan.save(request.save_plan)
             return ExpelResult(plan, saved_to=request.save_plan)
         if request.dry_run:
             return ExpelResult(plan)
+        unread = [s for s in plan.systems if s.error]
+        if unread and not request.partial:
+            raise OffboardError(
+                f"{_unread_text(unread)}, so nothing was changed. Fix that and run again, or pass --partial to cut "
+                "the systems that could be read now and read the others later with `offboard resume RUN`")
         return ExpelResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
+
+
+APPLIES = ("expel",)  # the kinds of plan `offboard apply` takes
 
 
 def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: bool = False,
                 ui: Interaction | None = None) -> RunSummary:
-    """Apply a saved plan exactly, after re-observing: a plan the systems no longer match is refused."""
+    """Apply a saved plan: plan again, and apply the fresh plan only when it equals the saved one.
+
+    Nothing is executed from the file itself: an edited plan (another user, another param, an
+    added system) differs from the fresh plan and is refused, as is a plan the systems no longer match.
+    """
     ui = ui or Silent()
     saved = Plan.load(plan_file)
+    if saved.kind not in APPLIES:
+        raise StalePlanError(f"{plan_file} is a {saved.kind} plan; `offboard apply` applies {', '.join(APPLIES)} plans: "
+                             "nothing was applied")
     require_signing(session, unsigned)
-    person = session.member(saved.member["id"])
-    book = session.playbook(saved.playbook["path"])
+    person = session.member(str(saved.member.get("id")))
+    book = session.saved_playbook(str(saved.playbook.get("ref") or saved.playbook.get("name")))
     connectors = session.connectors_for(book)
     with session.member_lock(person.id):
         fresh = build_plan(saved.kind, session.org, person, book, connectors, session.retry)
         refuse_if_stale(saved, fresh, plan_file)
-        ui.show_plan(saved)
-        return apply_new_plan(session, saved, connectors, yes, ui)
+        ui.show_plan(fresh)
+        return apply_new_plan(session, fresh, connectors, yes, ui)
 
 
 @dataclass
 class ResumeResult:
     run: RunSummary | None  # the finished run; None when there was nothing to resume
-    not_interrupted: RunSummary | None = None  # the run named, when it was not interrupted
+    not_interrupted: RunSummary | None = None  # the run named, when it had nothing left to do
+    closed: dict[str, int] = field(default_factory=dict)  # without a run: self-closing steps closed, per run
 
     @property
     def exit_code(self) -> ExitCode:
@@ -97,16 +126,51 @@ class ResumeResult:
 
 
 def resume(session: Session, run_id: str | None = None, ui: Interaction | None = None) -> ResumeResult:
-    """Finish an interrupted run from its recorded plan, re-checking what was in flight."""
+    """Finish a run from its recorded plan: what was in flight is re-checked, failed actions are re-checked
+    and tried again, and its report is signed. Without a run and with none interrupted, the steps that
+    waiting runs' systems close themselves are looked at again."""
     ui = ui or Silent()
     run = find_run_row(session.journal, run_id) if run_id else unfinished_run(session.journal)
     if run is None:
-        return ResumeResult(None)
+        return ResumeResult(None, closed=refresh_waiting_runs(session))
     with session.member_lock(run.member_id):
-        if not is_interrupted(session.journal, run.id):
-            return ResumeResult(None, not_interrupted=summarize(session.journal, run.id))
-        connectors = session.connectors_for_plan(Plan.from_dict(get_run(session.journal, run.id).plan))
-        return ResumeResult(run_to_report(session, run.id, connectors, ui))
+        summary = summarize(session.journal, run.id)
+        if summary.status is not RunStatus.FAILED and not is_interrupted(session.journal, run.id):
+            return ResumeResult(None, not_interrupted=summary)
+        return ResumeResult(_finish(session, run.id, ui))
+
+
+def _finish(session: Session, run_id: str, ui: Interaction) -> RunSummary:
+    """Take a stopped or failed run to its end and its report, with the connectors its recorded plan names:
+    systems that could not be read are read now (their actions join the run), failed actions are tried again."""
+    if summarize(session.journal, run_id).status is RunStatus.FAILED:
+        _read_unread_systems(session, run_id)
+        session.journal.retry_failed(run_id)
+    connectors = session.connectors_for_plan(Plan.from_dict(get_run(session.journal, run_id).plan))
+    return run_to_report(session, run_id, connectors, ui)
+
+
+def _read_unread_systems(session: Session, run_id: str) -> None:
+    """The run's "read SYSTEM" steps (a run applied with --partial): discover each again, with today's credentials."""
+    run = get_run(session.journal, run_id)
+    plan = Plan.from_dict(run.plan)
+    unread = [s for s in plan.systems if s.error]
+    if not unread:
+        return
+    book = session.saved_playbook(str(plan.playbook.get("ref") or plan.playbook.get("name")))
+    steps = {step.system: step for step in book.steps}
+    person = session.member(run.member_id)
+    connectors = session.connectors_for(book)
+    added: list[tuple[str, Action]] = []
+    for index, system in enumerate(plan.systems):
+        if system.error and system.system in steps:
+            plan.systems[index] = discover_system(steps[system.system], connectors.get(system.system), person, session.retry)
+            added += [(system.system, action) for action in plan.systems[index].actions]
+    session.journal.add_actions(run_id, plan.to_dict(), added)
+
+
+def _unread_text(unread: list[SystemPlan]) -> str:
+    return "; ".join(f"{s.system} {s.note}" for s in unread)
 
 
 def _mention_waiting_run(session: Session, member_id: str, ui: Interaction) -> None:

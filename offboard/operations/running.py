@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from offboard.apply.runs import RunSummary, execute_run, start_run, summarize
+from offboard.apply.runs import RunSummary, carry_over, execute_run, refresh_run, start_run, summarize
+from offboard.apply.states import RunStatus
 from offboard.errors import Aborted, OffboardError
 from offboard.operations.interaction import Interaction
 from offboard.operations.session import Session
@@ -31,7 +32,7 @@ def require_signing(session: Session, unsigned: bool) -> None:
 def issue_report(session: Session, run_id: str) -> ReportFiles:
     """Append the run's report to the ledger (next seq) and remember where it is."""
     files = Ledger(session.config.reports_dir).append(build_document(session.journal, session.org, run_id), session.signer)
-    session.journal.add_report(run_id, files.seq, files.json_path)
+    session.journal.add_report(run_id, files.seq, files.json_path, files.sha256)
     return files
 
 
@@ -41,6 +42,8 @@ def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connec
     if not yes and not ui.confirm_apply(plan.member["id"], len(plan.actions)):
         raise Aborted("nothing was changed")
     run_id = start_run(session.journal, plan, session.operator)
+    for earlier in carry_over(session.journal, run_id):  # its waiting steps moved here: its report says so
+        issue_report(session, earlier)
     return run_to_report(session, run_id, connectors, ui, fresh=True)
 
 
@@ -55,3 +58,19 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
         execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh)
     issue_report(session, run_id)
     return summarize(session.journal, run_id)
+
+
+def refresh_waiting_runs(session: Session) -> dict[str, int]:
+    """Look again at the steps waiting runs' systems close themselves (Slack deactivated by hand); a run
+    with steps closed gets its next report. Returns how many were closed, per run."""
+    closed: dict[str, int] = {}
+    for run in session.journal.runs(limit=1000):
+        if run.status is not RunStatus.INCOMPLETE:
+            continue
+        with session.member_lock(run.member_id):
+            connectors = session.connectors_for_plan(Plan.from_dict(run.plan))
+            count = refresh_run(session.journal, run.id, connectors, session.retry)
+            if count:
+                issue_report(session, run.id)
+                closed[run.id] = count
+    return closed

@@ -11,6 +11,7 @@ import getpass
 import os
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -18,12 +19,13 @@ from typing import TYPE_CHECKING
 from offboard.apply.journal import Journal
 from offboard.apply.locking import hold
 from offboard.apply.pacing import Pacer
-from offboard.apply.retry import RetryPolicy
+from offboard.apply.retry import RetryPolicy, retried_read
 from offboard.config import Config, load_config
 from offboard.errors import ConfigurationError
+from offboard.files import check_private_dir
 from offboard.members.roster import Roster, load_roster
 from offboard.plans.plan import Plan
-from offboard.plans.playbook import Playbook, find_playbook, load_playbook
+from offboard.plans.playbook import Playbook, find_by_reference, find_playbook, load_playbook, reference
 from offboard.spi import ConfigError, Connector, ConnectorContext, Member, registry, validate_config
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
@@ -60,7 +62,14 @@ class Session:
 
     @cached_property
     def journal(self) -> Journal:
+        self.check_state_folders()
         return Journal(self.config.journal_path)
+
+    def check_state_folders(self) -> None:
+        """The state folder, its locks/ and reports/, where they exist, are the user's alone; checked before
+        anything is written there (the ledger creates reports/, the journal and locks the others)."""
+        for folder in self.config.state_folders:
+            check_private_dir(folder)
 
     @cached_property
     def signer(self) -> Signer | None:
@@ -82,7 +91,14 @@ class Session:
         return self.roster.find(query)
 
     def playbook(self, name_or_path: str) -> Playbook:
-        return load_playbook(find_playbook(name_or_path, self.config.base_dir), registry.available())
+        """A playbook by name or path, with the reference a saved plan finds it by on another clone."""
+        path = find_playbook(name_or_path, self.config.base_dir)
+        book = load_playbook(path, registry.available())
+        return replace(book, ref=reference(path, self.config.base_dir) or "")
+
+    def saved_playbook(self, ref: str) -> Playbook:
+        """The playbook a saved plan names."""
+        return self.playbook(str(find_by_reference(ref, self.config.base_dir)))
 
     def member_lock(self, member_id: str) -> AbstractContextManager[None]:
         """One run per member at a time, across processes and machines sharing the state folder."""
@@ -90,6 +106,7 @@ class Session:
 
     def lock(self, name: str, what: str) -> AbstractContextManager[None]:
         """The state folder's lock ``name``; ``what`` says in an error what holds it."""
+        self.check_state_folders()
         return hold(self.config.state_dir, name, what)
 
     # -- connectors, each built once
@@ -110,8 +127,11 @@ class Session:
         return self._checked_classes().get(name) or registry.load(name)
 
     def context(self, connector_cls: type[Connector]) -> ConnectorContext:
+        """What a connector gets: the org, secrets, its pacing buckets and the engine's retry of one read."""
+        policy = self.retry
         return ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
-                                Pacer(connector_cls.rate_limits if self.paced else {}))
+                                Pacer(connector_cls.rate_limits if self.paced else {}),
+                                retrying=lambda read: retried_read(read, policy))
 
     def _connectors(self, systems: Iterable[tuple[str, str]]) -> dict[str, Connector]:
         classes = self._checked_classes()

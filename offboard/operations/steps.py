@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from offboard.apply.confirm import ConfirmRequest, confirm_step
 from offboard.apply.journal import ActionRow, RunRow
-from offboard.apply.runs import RunSummary, find_run, refresh_run, summarize
-from offboard.errors import ExitCode
-from offboard.operations.running import issue_report
+from offboard.apply.runs import RunSummary, find_run, get_run, refresh_run, summarize
+from offboard.apply.states import RunStatus
+from offboard.errors import ExitCode, OffboardError
+from offboard.operations.running import issue_report, refresh_waiting_runs
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
+from offboard.spi import Member
 
 RECENT = 20
 
 
 @dataclass
 class RunList:
-    runs: list[RunRow]
+    runs: list[tuple[RunRow, RunStatus]]  # each run with where it stands, as ``status RUN`` says it
+    waiting: list[RunSummary] = field(default_factory=list)  # the unfinished ones, with what each waits on
+    closed: dict[str, int] = field(default_factory=dict)  # steps the systems showed done, closed just now
+    member: Member | None = None  # ``status MEMBER``: only their runs
     exit_code: ExitCode = ExitCode.OK
 
 
@@ -31,11 +36,31 @@ class RunDetail:
         return self.summary.exit_code
 
 
-def status(session: Session, run_id: str | None = None) -> RunList | RunDetail:
-    """The recent runs; or one run, after closing the manual steps its systems now show done."""
-    if run_id is None:
-        return RunList(session.journal.runs(limit=RECENT))
-    run = find_run(session.journal, run_id)
+def status(session: Session, target: str | None = None) -> RunList | RunDetail:
+    """Where runs stand. No target: the recent runs and every unfinished one with what it waits on (the
+    steps systems close themselves are looked at again first). A run id: that run. A member: their runs."""
+    if target is not None and session.journal.find_run(target):
+        return _detail(session, find_run(session.journal, target).id)
+    member = _member(session, target) if target is not None else None
+    closed = refresh_waiting_runs(session) if member is None else {}
+    member_id = member.id if member else None
+    recent = session.journal.runs(member_id, limit=RECENT)
+    summaries = [summarize(session.journal, r.id) for r in recent]
+    unfinished = [s for s in summaries if s.status is not RunStatus.COMPLETE]
+    shown = {r.id for r in recent}
+    unfinished += [summarize(session.journal, r.id) for r in session.journal.interrupted_runs(member_id) if r.id not in shown]
+    return RunList([(s.run, s.status) for s in summaries], unfinished, closed, member)
+
+
+def _member(session: Session, target: str) -> Member:
+    try:
+        return session.member(target)
+    except OffboardError:
+        raise OffboardError(f"no run and no member '{target}': list runs with `offboard status`") from None
+
+
+def _detail(session: Session, run_id: str) -> RunDetail:
+    run = get_run(session.journal, run_id)
     connectors = session.connectors_for_plan(Plan.from_dict(run.plan))
     if refresh_run(session.journal, run.id, connectors, session.retry):
         issue_report(session, run.id)

@@ -1,4 +1,13 @@
-"""Discovery: resolve the member in each system of the playbook and read what must change. Read only."""
+"""Discovery: resolve the member in each system of the playbook and read what must change. Read only.
+
+Retries are per read: a connector wraps each request of ``resolve`` and ``discover`` in
+``ConnectorContext.read`` (the engine's retry, the budget of one action each, honouring
+``Retry-After``), so a throttled list is read again on its own instead of the whole
+discovery starting over. A read that spent its budget fails that system's discovery at once
+(its error is marked spent, and ``call_with_retries`` does not start over); only a
+``RetriableError`` that was not retried on its own (a connector that does not wrap its reads)
+still gets the whole ``resolve`` or ``discover`` retried, as before.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +22,10 @@ from offboard.spi import Action, Connector, Member, describe
 
 
 def discover_system(step: Step, connector: Connector | None, member: Member, retry: RetryPolicy) -> SystemPlan:
-    """Resolve and discover one system, read-only; problems become a note, not an exception."""
+    """Resolve and discover one system, read-only; problems become a note, not an exception.
+
+    ``retry`` is the policy for a ``RetriableError`` that no read retried on its own (see the module).
+    """
     title = step.title or (type(connector).title if connector else _title(step.connector))
     plan = SystemPlan(step.system, step.connector, title, on_failure=step.on_failure)
     if connector is None:
@@ -48,7 +60,7 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
     return Plan(
         kind=kind, created=utc_now(), org=dict(org),
         member={"id": member.id, "name": member.name, "email": member.email},
-        playbook={"name": playbook.name, "path": str(playbook.path), "sha256": playbook.sha256},
+        playbook={"name": playbook.name, "ref": playbook.ref, "sha256": playbook.sha256},
         systems=systems,
     )
 

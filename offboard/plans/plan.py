@@ -6,6 +6,7 @@ applying it re-observes first and refuses it if anything changed (Terraform's mo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -73,6 +74,31 @@ class Plan:
         return {"format": FORMAT, "kind": self.kind, "created": self.created, "org": self.org, "member": self.member,
                 "playbook": self.playbook, "systems": [s.to_dict() for s in self.systems]}
 
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the plan's RFC 8785 bytes: every field, every action with its params. What approvals sign."""
+        import rfc8785
+
+        return "sha256:" + hashlib.sha256(rfc8785.dumps(self.to_dict())).hexdigest()
+
+    def content(self) -> dict[str, Any]:
+        """What a fresh observation must repeat for a saved plan to be applied: all but the time it was made."""
+        document = self.to_dict()
+        del document["created"]
+        return document
+
+    def structural_problems(self) -> list[str]:
+        """What no plan this tool writes has: a system or an action id twice."""
+        problems = []
+        systems = [s.system for s in self.systems]
+        problems += [f"system {name} appears {systems.count(name)} times" for name in sorted(set(systems))
+                     if systems.count(name) > 1]
+        for system in self.systems:
+            ids = [a.id for a in system.actions]
+            problems += [f"action {action_id} appears {ids.count(action_id)} times in {system.system}"
+                         for action_id in sorted(set(ids)) if ids.count(action_id) > 1]
+        return problems
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         if data.get("format") != FORMAT:
@@ -134,6 +160,11 @@ class Plan:
             raise ConfigurationError(f"plan file {path} is not an offboard plan (its format is "
                                      f"{json.dumps(data.get('format'))}, not \"{FORMAT}\"): {again}")
         try:
-            return cls.from_dict(data)
+            plan = cls.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigurationError(f"plan file {path} is damaged ({exc}): save it again with --save-plan") from None
+        problems = plan.structural_problems()
+        if problems:
+            raise ConfigurationError(f"plan file {path} was not written by offboard ({'; '.join(problems[:3])}): "
+                                     "nothing was applied; plan again with --save-plan")
+        return plan

@@ -70,6 +70,7 @@ class Playbook:
     sha256: str
     description: str
     steps: tuple[Step, ...]
+    ref: str = ""  # how the config finds it again (``reference``); empty for a file outside the config's folder
 
 
 def packaged_playbooks() -> Path:
@@ -91,6 +92,26 @@ def find_playbook(name_or_path: str, config_dir: Path | None) -> Path:
                 return path
     shipped = sorted(p.stem for p in packaged_playbooks().glob("*.yaml"))
     raise ConfigurationError(f"no playbook named '{name_or_path}' (shipped: {', '.join(shipped)}); pass a name or a .yaml path")
+
+
+def reference(path: Path, config_dir: Path | None) -> str | None:
+    """How a config finds this playbook again, on any clone of it: its name, when the name finds this
+    very file, else its path relative to the config's folder; None for a file outside that folder."""
+    try:
+        if find_playbook(path.stem, config_dir).resolve() == path.resolve():
+            return path.stem
+    except ConfigurationError:
+        pass
+    if config_dir is not None and path.resolve().is_relative_to(config_dir.resolve()):
+        return path.resolve().relative_to(config_dir.resolve()).as_posix()
+    return None
+
+
+def find_by_reference(ref: str, config_dir: Path | None) -> Path:
+    """The playbook a plan names: by name, or by its path relative to the config's folder."""
+    if ref.endswith((".yaml", ".yml")) and config_dir is not None:
+        return find_playbook(str(config_dir / ref), config_dir)
+    return find_playbook(ref, config_dir)
 
 
 def load_playbook(path: Path, installed: Iterable[str]) -> Playbook:

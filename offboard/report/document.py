@@ -15,7 +15,7 @@ from offboard.report.ledger import FORMAT
 
 def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dict[str, Any]:
     """The report of a run as it stands now, without the ledger's seq/prev/signed fields."""
-    summary = summarize(journal, run_id)
+    summary = summarize(journal, run_id, finishing=True)  # the report is what records the end
     run = summary.run
     plan = Plan.from_dict(run.plan)
     rows = journal.actions(run_id)
@@ -26,12 +26,15 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
             "title": system.title,
             "account": system.account.label if system.account else None,
             "note": system.note,
+            "error": system.error,  # could not be read: not touched
             "actions": [
                 {
                     "id": r.action.id, "summary": r.action.summary, "phase": r.action.phase.value,
                     "reversible": r.action.reversible, "before": r.action.before, "after": r.action.after,
                     "state": r.state.value, "detail": r.detail, "attempts": r.attempts, "last_error": r.last_error,
                     "started": r.started, "finished": r.finished,
+                    **({"instructions": r.action.manual.instructions, "links": list(r.action.manual.links)}
+                       if r.action.manual else {}),
                 }
                 for r in rows if r.system == system.system
             ],

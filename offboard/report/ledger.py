@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,11 @@ def entries(directory: Path) -> list[Entry]:
     return sorted(found, key=lambda e: (e.seq, e.path.name))
 
 
+def markdown_of(document: Mapping[str, Any]) -> bytes:
+    """The ``.md`` beside a report: derived from its document, so ``verify`` can re-render and compare it."""
+    return report_markdown.render(document).encode()
+
+
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -139,7 +144,7 @@ class Ledger:
             data = rfc8785.dumps(full)
             base = self.directory / f"{seq:06d}-{_slug(member, 'member')}-{_slug(kind.lower(), 'report')}"
             entry = Entry(base.with_suffix(".json"), seq)
-            _write_atomic(entry.md_path, report_markdown.render(full).encode())
+            _write_atomic(entry.md_path, markdown_of(json.loads(data)))  # of the signed bytes: what verify re-renders
             if signer is not None:
                 _write_atomic(entry.sig_path, signer.sign(data, report_namespace(domain)).encode())
             _write_atomic(entry.path, data)  # last: the report exists only once it is complete
@@ -168,7 +173,18 @@ class Ledger:
         for path in self.directory.glob(".*.tmp"):
             path.unlink()
 
+    def reading(self) -> AbstractContextManager[None]:
+        """Hold the appenders' lock while the ledger is read: no append is then half-written (``.md`` and
+        ``.sig`` before the ``.json``), so what is beyond the last report was left by an append that crashed."""
+        return self._locked()
+
+    def rewrite_markdown(self, entry: Entry, document: Mapping[str, Any]) -> None:
+        """Write ``entry``'s ``.md`` again from its (verified) document, under the ledger's lock."""
+        with self._locked():
+            _write_atomic(entry.md_path, markdown_of(document))
+
     def reports(self) -> Iterator[dict[str, Any]]:
-        """Every report, parsed, in seq order. Reading does not verify: use ``verify`` for that."""
+        """Every report, parsed, in seq order, NOT verified: anything that believes the ledger reads it through
+        ``offboard.report.trusted.trusted_ledger`` instead."""
         for entry in entries(self.directory):
             yield json.loads(entry.path.read_bytes())

@@ -1,14 +1,19 @@
 """The Markdown rendering of a report, for people: the summary first, then the detail.
 
 It renders only what the signed document holds, so it can carry no secret the report does not;
-the JSON beside it is the authority, this is its reading copy.
+the JSON beside it is the authority, this is its reading copy, and a pure function of it. Every
+value in it is text from outside (names, labels, services' answers): each is escaped so that it
+renders as itself and can add no heading, list, link, image or HTML to the page.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from offboard.text import for_markdown, for_terminal
 
 KIND_TITLES = {
     "expel": "Expulsion",
@@ -17,12 +22,33 @@ KIND_TITLES = {
     "audit": "Audit",
     "confirm": "Manual steps confirmed",
 }
-def _text(value: Any) -> str:
-    """One table-safe line: no pipes or newlines breaking the table."""
+LINE_BREAK = re.compile(r"\r\n|[\r\n\t\v\f\x85\u2028\u2029]")
+
+
+def _plain(value: Any) -> str:
     if value is None:
         return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _text(value: Any) -> str:
+    """A value as inline text, on one line, safe in a table cell: no markup, HTML or line break of its own."""
+    return for_markdown(_plain(value))
+
+
+def _code(value: Any, table: bool = False) -> str:
+    """A value as a code span (an id, a command): shown as typed, since nothing in a code span is markup.
+
+    Only a backtick could end the span early, so the fence is one longer than the longest run of
+    backticks in it; line breaks become spaces and controls show escaped. In a table ``|`` is escaped.
+    """
+    text = for_terminal(LINE_BREAK.sub(" ", _plain(value)))
+    if not text:
+        return ""
+    text = text.replace("|", "\\|") if table else text
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _actions(document: Mapping[str, Any]) -> Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]:
@@ -43,18 +69,18 @@ def _status_line(document: Mapping[str, Any]) -> str:
         return "Complete: every step is done."
     states = [a.get("state") for _, a in _actions(document)]
     failed, waiting = states.count("failed"), states.count("manual")
-    return f"{status.capitalize()}: {failed} step(s) failed, {waiting} wait(s) on a person."
+    return f"{_text(status.capitalize())}: {failed} step(s) failed, {waiting} wait(s) on a person."
 
 
 def _header(document: Mapping[str, Any]) -> list[str]:
     member = document.get("member") or {}
     kind = str(document.get("kind") or "report")
-    who = f": {member.get('name')} ({member.get('id')})" if member else ""
+    who = f": {_text(member.get('name'))} ({_text(member.get('id'))})" if member else ""
     org = document.get("org") or {}
     playbook = document.get("playbook") or {}
     signed = "signed" if document.get("signed") else "UNSIGNED (written with --unsigned)"
     lines = [
-        f"# {KIND_TITLES.get(kind, kind.title())}{who}",
+        f"# {KIND_TITLES.get(kind) or _text(kind.title())}{who}",
         "",
         f"**{_status_line(document)}**",
         "",
@@ -71,8 +97,11 @@ def _header(document: Mapping[str, Any]) -> list[str]:
 def _summary(document: Mapping[str, Any]) -> list[str]:
     cut, failed, waiting, skipped = [], [], [], []
     for system in document.get("systems") or []:
-        if system.get("note"):
-            skipped.append(f"{_text(system.get('title') or system.get('name'))}: {_text(system['note'])}")
+        title = _text(system.get("title") or system.get("name"))
+        if system.get("error"):
+            failed.append(f"{title}: not touched, it {_text(system.get('note'))}")
+        elif system.get("note"):
+            skipped.append(f"{title}: {_text(system['note'])}")
     for system, action in _actions(document):
         title = _text(system.get("title") or system.get("name"))
         state = action.get("state")
@@ -82,12 +111,13 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
             error = action.get("last_error") or action.get("detail") or "no error recorded"
             failed.append(f"{title}: {_text(action.get('summary'))} ({_text(error)})")
         elif state == "manual":
-            command = f"offboard confirm {_text(document.get('run_id'))} {_text(action.get('id'))} --by YOUR-NAME"
-            waiting.append(f"{title}: {_text(action.get('summary'))}: `{command}`")
+            command = f"offboard confirm {_plain(document.get('run_id'))} {_plain(action.get('id'))} --by YOUR-NAME"
+            how = " ".join(_text(x) for x in [action.get("instructions") or "", *(action.get("links") or [])] if x)
+            waiting.append(f"{title}: {_text(action.get('summary'))}: {_code(command)}" + (f" ({how})" if how else ""))
         elif state == "skipped":
             skipped.append(f"{title}: {_text(action.get('summary'))} ({_text(action.get('detail'))})")
     counts = document.get("summary") or {}
-    tally = ", ".join(f"{counts[k]} {k}" for k in ("changed", "ok", "failed", "skipped", "manual") if k in counts)
+    tally = ", ".join(f"{_text(counts[k])} {k}" for k in ("changed", "ok", "failed", "skipped", "manual") if k in counts)
     lines = ["", "## Summary", ""] + ([tally, ""] if tally else [])
     lines += ["### What was cut", "", *_bullets(cut, "nothing was changed"), ""]
     lines += ["### What failed", "", *_bullets(failed, "nothing failed"), ""]
@@ -121,7 +151,7 @@ def _systems(document: Mapping[str, Any]) -> list[str]:
         ]
         for a in actions:
             cells = [
-                f"{_text(a.get('summary'))} (`{_text(a.get('id'))}`)",
+                f"{_text(a.get('summary'))} ({_code(a.get('id'), table=True)})",
                 _text(a.get("phase")),
                 f"{_text(a.get('state'))}: {_text(a.get('detail'))}" if a.get("detail") else _text(a.get("state")),
                 _text(a.get("before")),
@@ -140,7 +170,7 @@ def _confirmations(document: Mapping[str, Any]) -> list[str]:
     for c in document.get("confirmations") or []:
         by = _text(c.get("by")) + (f" and {_text(c.get('second_by'))}" if c.get("second_by") else "")
         what = "not applicable" if c.get("not_applicable") else "done"
-        line = f"- `{_text(c.get('action_id'))}` {what}, confirmed by {by} at {_text(c.get('at'))}"
+        line = f"- {_code(c.get('action_id'))} {what}, confirmed by {by} at {_text(c.get('at'))}"
         for label in ("reference", "reason", "note"):
             if c.get(label):
                 line += f"; {label}: {_text(c.get(label))}"
@@ -162,7 +192,10 @@ def _findings(document: Mapping[str, Any]) -> list[str]:
 
 def _audit_status(document: Mapping[str, Any], status: str) -> str:
     situations = (document.get("summary") or {}).get("situations") or {}
-    counts = ", ".join(f"{n} {_text(s)}" for s, n in situations.items())
+    # most severe first, as the findings are listed, whatever order the canonical JSON keeps the counts in
+    order = list(dict.fromkeys(str(f.get("situation")) for f in document.get("findings") or []))
+    ranked = sorted(situations.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    counts = ", ".join(f"{_text(n)} {_text(s)}" for s, n in ranked)
     found = len(document.get("findings") or [])
     if status == "failed":
         return f"Incomplete: not every system could be read; {found} finding(s) in the rest."
@@ -174,7 +207,8 @@ def _audit_systems(document: Mapping[str, Any]) -> list[str]:
     for s in document.get("systems") or []:
         line = f"- {_text(s.get('title') or s.get('name'))}: "
         line += _text(s["note"]) if s.get("note") else (
-            f"{s.get('accounts', 0)} accounts, {s.get('active', 0)} active, {s.get('linked', 0)} linked to active members")
+            f"{_text(s.get('accounts', 0))} accounts, {_text(s.get('active', 0))} active, "
+            f"{_text(s.get('linked', 0))} linked to active members")
         lines += [line] + [f"  - could not be read: {_text(e)}" for e in s.get("errors") or []]
     return ["", "## Systems", "", *lines] if lines else []
 
@@ -191,7 +225,7 @@ def _audit_exceptions(document: Mapping[str, Any]) -> list[str]:
 
 def _chain(document: Mapping[str, Any]) -> list[str]:
     prev = document.get("prev_sha256")
-    return ["", "---", "", f"Previous report sha256: {prev or 'none (first report)'}. Check with `offboard verify`."]
+    return ["", "---", "", f"Previous report sha256: {_text(prev) or 'none (first report)'}. Check with `offboard verify`."]
 
 
 def render(document: Mapping[str, Any]) -> str:

@@ -2,20 +2,25 @@
 
 Each problem is a sentence naming the file and what happened to it, because the person
 reading it is a volunteer looking at a folder, not a cryptographer. A valid chain cannot show
-that the newest reports were deleted: compare the latest report's SHA-256 with the one
-recorded in the minutes.
+that the newest reports were deleted: the journal of the machine that wrote them can (``recorded``),
+and so can the latest report's SHA-256 recorded in the minutes.
+
+Pinned (``namespace`` and ``principals``, from the config), a signature counts only when it is
+made for this org's namespace by a key allowed_signers lists for the configured signer; unpinned
+(a bare clone), any listed key counts, in the namespace of the report's own ``org.domain``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from offboard.errors import OffboardError
-from offboard.report.ledger import NAME, Entry, entries, report_namespace
+from offboard.report.ledger import NAME, Entry, Ledger, entries, markdown_of, report_namespace
 from offboard.report.signing.allowed_signers import verify_signature
 from offboard.report.signing.sshsig import SignatureError
 
@@ -23,7 +28,7 @@ from offboard.report.signing.sshsig import SignatureError
 @dataclass(frozen=True)
 class Problem:
     report: str | None  # the file name it is about, when there is one
-    kind: str  # changed, missing, reordered, signer, namespace, unsigned, damaged, unsupported
+    kind: str  # changed, missing, reordered, signer, namespace, unsigned, damaged, unsupported, markdown
     message: str
 
     def __str__(self) -> str:
@@ -36,7 +41,13 @@ class Verification:
     problems: list[Problem] = field(default_factory=list)
     signers: set[str] = field(default_factory=set)
     unsigned: int = 0  # unsigned reports accepted with allow_unsigned
+    unchecked: int = 0  # signed reports whose signature was not checked (allowed_signers=None)
     latest: tuple[str, str] | None = None  # (file name, sha256) of the newest report
+    documents: list[dict[str, Any]] = field(default_factory=list)  # the reports, parsed from the bytes checked
+    namespace: str | None = None  # the namespace every signature had to be made for; None: each report's own
+    principals: tuple[str, ...] | None = None  # who had to sign; None: any key in allowed_signers
+    recorded: int | None = None  # reports of the journal cross-checked; None: no journal
+    regenerated: list[str] = field(default_factory=list)  # .md files written again from their report
 
     @property
     def ok(self) -> bool:
@@ -63,7 +74,32 @@ def _load(entry: Entry, result: Verification) -> _Loaded:
         return _Loaded(entry, data, None)
 
 
-def _check_signature(item: _Loaded, allowed_signers: str, allow_unsigned: bool, result: Verification) -> None:
+def _configured(principals: Sequence[str]) -> str:
+    return " or ".join(principals)
+
+
+def _signed_by(data: bytes, armored: str, namespace: str, allowed_signers: str,
+               principals: Sequence[str] | None) -> str:
+    """Who signed ``data``: with ``principals``, one of them (as ``ssh-keygen -Y verify -I``), else any listed key."""
+    if principals is None:
+        return verify_signature(data, armored, namespace, allowed_signers)
+    refusal: SignatureError | None = None
+    for principal in principals:
+        try:
+            return verify_signature(data, armored, namespace, allowed_signers, identity=principal)
+        except SignatureError as exc:
+            if exc.reason != "signer":
+                raise
+            refusal = exc
+    try:
+        actual = verify_signature(data, armored, namespace, allowed_signers)
+    except SignatureError:
+        assert refusal is not None
+        raise refusal from None  # not listed at all, or not allowed here: that refusal says why
+    raise SignatureError(f"signed by {actual}, not by the configured signer {_configured(principals)}", "principal")
+
+
+def _check_signature(item: _Loaded, allowed_signers: str | None, allow_unsigned: bool, result: Verification) -> None:
     name, doc, sig_path = item.entry.path.name, item.document, item.entry.sig_path
     if doc is None:
         return  # already reported as damaged; its namespace cannot be known
@@ -73,22 +109,30 @@ def _check_signature(item: _Loaded, allowed_signers: str, allow_unsigned: bool, 
             result.problems.append(Problem(name, "missing", message))
         elif allow_unsigned:
             result.unsigned += 1
+        elif result.principals:
+            message = f"{name} is unsigned (written with --unsigned): it is not signed by {_configured(result.principals)}"
+            result.problems.append(Problem(name, "unsigned", message))
         else:
             message = f"{name} is unsigned (written with --unsigned): nothing shows who wrote it"
             result.problems.append(Problem(name, "unsigned", message))
         return
-    namespace = report_namespace(str((doc.get("org") or {}).get("domain") or ""))
+    if allowed_signers is None:
+        result.unchecked += 1  # an org without a report key: the ledger is unsigned, and says so
+        return
+    namespace = result.namespace or report_namespace(str((doc.get("org") or {}).get("domain") or ""))
     armored = sig_path.read_bytes().decode("utf-8", "replace")
     try:
-        result.signers.add(verify_signature(item.data, armored, namespace, allowed_signers))
+        result.signers.add(_signed_by(item.data, armored, namespace, allowed_signers, result.principals))
     except SignatureError as exc:
         if exc.reason == "config":
             raise  # the allowed_signers file itself is wrong: no report can be judged
         messages = {
             "changed": f"{name} was changed after signing: its signature does not match its content",
             "damaged": f"{sig_path.name} is damaged: {exc}",
+            "principal": f"{name} is {exc}",
         }
-        result.problems.append(Problem(name, exc.reason, messages.get(exc.reason, f"{name}: {exc}")))
+        kind = "signer" if exc.reason == "principal" else exc.reason
+        result.problems.append(Problem(name, kind, messages.get(exc.reason, f"{name}: {exc}")))
 
 
 def _check_links(items: list[_Loaded], result: Verification, first: int = 1) -> None:
@@ -121,26 +165,99 @@ def _check_links(items: list[_Loaded], result: Verification, first: int = 1) -> 
         previous = item
 
 
-def _orphans(directory: Path, names: set[str], result: Verification) -> None:
-    """A .sig or .md whose report is gone: someone deleted the report itself."""
+def _orphans(directory: Path, names: set[str], result: Verification, beyond: int | None = None) -> None:
+    """A .sig or .md whose report is gone: someone deleted the report itself.
+
+    ``beyond``: the last report's seq, when the ledger is read under its lock; a .sig or .md after it
+    was left by an append that crashed before its report was written (the next append clears it).
+    """
     for path in sorted(directory.glob("*.json.sig")) + sorted(directory.glob("*.md")):
         report = path.name.removesuffix(".sig") if path.name.endswith(".sig") else path.stem + ".json"
-        if NAME.match(report) and report not in names:
+        match = NAME.match(report)
+        if match and beyond is not None and int(match.group(1)) > beyond:
+            continue
+        if match and report not in names:
             message = f"{report} is missing but {path.name} is still there: the report was deleted"
             result.problems.append(Problem(report, "missing", message))
             names.add(report)
 
 
-def verify_ledger(target: Path, allowed_signers: str, allow_unsigned: bool = False) -> Verification:
-    """Check a reports directory, or one report (its signature, and its link to the one before)."""
-    result = Verification()
-    if target.is_dir():
+def _check_journal(items: list[_Loaded], recorded: Sequence[tuple[int, str, str | None]], result: Verification) -> None:
+    """Every report the journal recorded writing is here, with the same bytes: shows the newest ones deleted."""
+    by_seq = {item.entry.seq: item for item in items}
+    newest = max(by_seq, default=0)
+    for seq, name, sha256 in recorded:
+        item = by_seq.get(seq)
+        if item is None:
+            why = "the newest reports were deleted" if seq > newest else "it was deleted"
+            message = f"{name} (recorded by this machine's journal) is missing: {why}"
+            result.problems.append(Problem(name, "missing", message))
+            continue
+        found = item.entry.path.name
+        replaced = hashlib.sha256(item.data).hexdigest() != sha256 if sha256 else found != name
+        if replaced:
+            wrote = f"sha256 {sha256}" if sha256 else name
+            message = (f"{found} is not the report this machine wrote as {seq:06d} (its journal recorded {wrote}): "
+                       "it was replaced")
+            result.problems.append(Problem(found, "changed", message))
+
+
+def _check_markdown(items: list[_Loaded], fix: bool, result: Verification) -> None:
+    """Each ``.md`` is what its report renders to now; ``fix`` writes it again from a report that verified."""
+    troubled = {p.report for p in result.problems}
+    for item in items:
+        name, doc, md_path = item.entry.path.name, item.document, item.entry.md_path
+        if doc is None or name in troubled:
+            continue  # a report that does not verify is not rendered: its problem comes first
+        expected = markdown_of(doc)
+        present = md_path.read_bytes() if md_path.is_file() else None
+        if present == expected:
+            continue
+        if fix:
+            Ledger(md_path.parent).rewrite_markdown(item.entry, doc)
+            result.regenerated.append(md_path.name)
+            continue
+        what = "is missing" if present is None else "does not match its report: it was edited (or written by an older offboard)"
+        message = f"{md_path.name} {what}; regenerate it from the signed report with `offboard verify --fix-markdown`"
+        result.problems.append(Problem(name, "markdown", message))
+
+
+def verify_ledger(
+    target: Path,
+    allowed_signers: str | None,
+    allow_unsigned: bool = False,
+    *,
+    namespace: str | None = None,
+    principals: Sequence[str] | None = None,
+    recorded: Sequence[tuple[int, str, str | None]] | None = None,
+    check_markdown: bool = False,
+    fix_markdown: bool = False,
+    empty_ok: bool = False,
+    locked: bool = False,
+) -> Verification:
+    """Check a reports directory, or one report (its signature, and its link to the one before).
+
+    ``namespace`` and ``principals`` pin what a signature must be (else: each report's own namespace,
+    any listed key); ``allowed_signers=None`` checks the chain only (an org without a report key).
+    ``recorded``: (seq, file name, sha256) of the reports this machine's journal wrote, cross-checked.
+    ``check_markdown``: each ``.md`` must be its report's rendering (``fix_markdown`` rewrites it instead).
+    ``empty_ok``: a missing or empty directory is an empty ledger, not an error.
+    ``locked``: read under the ledger's lock (``Ledger.reading``): leftovers of a crashed append are no problem.
+    """
+    result = Verification(namespace=namespace, principals=tuple(principals) if principals is not None else None)
+    if target.is_dir() or (not target.exists() and (empty_ok or recorded)):
         found = entries(target)
-        if not found:
+        if not found and not (empty_ok or recorded):
             raise OffboardError(f"{target} holds no reports (NNNNNN-member-kind.json): check the path")
         items = [_load(e, result) for e in found]
         _check_links(items, result)
-        _orphans(target, {e.path.name for e in found}, result)
+        if target.is_dir():
+            beyond = (found[-1].seq if found else 0) if locked else None
+            _orphans(target, {e.path.name for e in found}, result, beyond)
+        if recorded is not None:
+            _check_journal(items, recorded, result)
+            result.recorded = len(recorded)
+        result.documents = [i.document for i in items if i.document is not None]
     elif target.is_file():
         match = NAME.match(target.name)
         if not match:
@@ -155,7 +272,10 @@ def verify_ledger(target: Path, allowed_signers: str, allow_unsigned: bool = Fal
         raise OffboardError(f"{target} does not exist: pass a report file or the reports directory")
     for item in items:
         _check_signature(item, allowed_signers, allow_unsigned, result)
+    if check_markdown or fix_markdown:
+        _check_markdown(items, fix_markdown, result)
     result.problems.sort(key=lambda p: p.report or "")  # stable: per file, in the order found
     result.reports = len(items)
-    result.latest = (items[-1].entry.path.name, hashlib.sha256(items[-1].data).hexdigest())
+    if items:
+        result.latest = (items[-1].entry.path.name, hashlib.sha256(items[-1].data).hexdigest())
     return result

@@ -2,6 +2,7 @@
 
 from offboard.apply.pacing import RateLimit
 from offboard.spi.connector import ConfigField, Connector, ConnectorContext, validate_config
+from offboard.spi.endpoints import check_endpoint
 from offboard.spi.errors import (
     AuthError,
     ConfigError,
@@ -16,5 +17,5 @@ from offboard.spi.model import ACTIVE, Account, Action, Capability, ManualStep, 
 __all__ = [
     "ACTIVE", "Account", "Action", "AuthError", "Capability", "ConfigError", "ConfigField", "Connector",
     "ConnectorContext", "ConnectorError", "FatalError", "ManualStep", "Member", "NotFoundError", "Outcome", "Phase", "RateLimit",
-    "RetriableError", "State", "describe", "validate_config",
+    "RetriableError", "State", "check_endpoint", "describe", "validate_config",
 ]

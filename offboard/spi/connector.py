@@ -9,14 +9,16 @@ is to describe (``discover``), to act idempotently (``apply``), to re-observe
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from offboard.apply.pacing import Pacer, RateLimit
 from offboard.spi.errors import AuthError, ConfigError
 from offboard.spi.model import Account, Action, Capability, Member, Outcome
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,34 @@ class ConfigField:
 
 @dataclass
 class ConnectorContext:
-    """What the engine hands a connector: where it lives and how to read secrets."""
+    """What the engine hands a connector: where it lives, how to read secrets, pace and retry reads."""
 
     org_name: str
     org_domain: str
     base_dir: Path  # directory of the config file; relative paths resolve against it
     environ: Mapping[str, str]
     pacer: Pacer = field(default_factory=Pacer)
+    # The engine's retry of one read (``offboard.apply.retry.retried_read`` under the session's
+    # policy); None (a context built by hand, in a test): each read is tried once.
+    retrying: Callable[[Callable[[], Any]], Any] | None = field(default=None, repr=False)
 
     def pace(self, bucket: str) -> None:
         """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``)."""
         self.pacer.pace(bucket)
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """``fn()``, one read request, retried by the engine on its own (``RetriableError`` only,
+        honouring ``Retry-After``, with the budget of one action); raises its last error when it gives up.
+
+        Wrap each read request: those of ``resolve``, ``discover``, ``check`` and ``inventory`` (each
+        page of a paged list on its own) and the looks an ``apply`` takes; never a write: a write is
+        retried by the engine as part of its action, which looks first. A read that spends its budget
+        fails the discovery or the action at once (no budget is multiplied). The connector itself
+        still never sleeps or loops. Safe from any thread.
+        """
+        if self.retrying is None:
+            return fn()
+        return cast(T, self.retrying(fn))
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()
@@ -133,6 +152,13 @@ class Connector(ABC):
     def test_connection(self) -> list[str]:
         """Problems with credentials or permissions, as sentences; empty when all is well."""
         return []
+
+    def endpoints(self) -> dict[str, str]:
+        """The endpoint overrides in use, name -> URL (``base_url``...), for ``offboard doctor``; empty: none.
+
+        Each was checked by ``offboard.spi.check_endpoint`` when the connector was built.
+        """
+        return {}
 
     def close(self) -> None:
         """Release clients and sockets."""

@@ -2,7 +2,8 @@
 
 An emulator is a stateful fake of one service, reached over real HTTP on 127.0.0.1 by
 the real client library. This module gives it a threaded server, a request log for
-assertions, and fault knobs (latency, throttling, server errors, connection resets).
+assertions, and fault knobs (latency, throttling, server errors, connection resets, and
+answers lost after the request was applied).
 The service itself lives in ``connectors/<name>/emulator.py`` as a subclass.
 """
 
@@ -67,40 +68,52 @@ class LoggedRequest:
     path: str
     query: dict[str, list[str]]
     body: bytes
-    status: int  # 0 for a reset connection
+    status: int  # 0 for a reset connection; for a dropped answer, the status that was never sent
     at: float
     headers: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    dropped: bool = False  # applied, then the connection closed without an answer
+
 
     @property
     def is_write(self) -> bool:
         return self.method in {"POST", "PUT", "PATCH", "DELETE"}
 
 
+RESET = "reset"  # the connection is reset (RST) before the request is handled
+DROP = "drop"  # the request is handled, then the connection closes (FIN) without an answer
+
+
 @dataclass
 class Faults:
     """Fault knobs. Rates are probabilities per request; ``script`` forces the next answers.
 
-    ``script`` entries are ``"429"``, ``"503"`` (any status) or ``"reset"``; each is used
-    once by the next request whose path contains ``script_match`` (all when empty).
+    ``script`` entries are ``"429"``, ``"503"`` (any status), ``"reset"`` (the connection is
+    reset before the request is handled) or ``"drop"`` (the request is handled, its change
+    made, then the connection is closed without an answer: a lost answer); each is used once
+    by the next request whose path contains ``script_match`` (all when empty) and whose
+    method is ``script_method`` (any when empty). ``rate_drop`` loses the answer of that
+    share of the requests that are not GET: the change is made, the client cannot know it.
     """
 
     latency: float = 0.0  # seconds added to every request
     rate_429: float = 0.0
     rate_5xx: float = 0.0
     rate_reset: float = 0.0
+    rate_drop: float = 0.0  # of requests other than GET and HEAD: handled, then no answer
     retry_after: float = 1.0  # seconds, sent in Retry-After with a 429
     seed: int = 0
     script: deque[str] = field(default_factory=deque)
     script_match: str = ""
+    script_method: str = ""
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
 
-    def draw(self, path: str) -> str | None:
-        """The fault for this request, if any: "429", "5xx" status text or "reset"."""
+    def draw(self, path: str, method: str = "") -> str | None:
+        """The fault for this request, if any: "429", "5xx" status text, "reset" or "drop"."""
         with self._lock:
-            if self.script and self.script_match in path:
+            if self.script and self.script_match in path and self.script_method in ("", method):
                 return self.script.popleft()
             roll = self._random.random()
             if roll < self.rate_reset:
@@ -109,6 +122,8 @@ class Faults:
                 return "429"
             if roll < self.rate_reset + self.rate_429 + self.rate_5xx:
                 return "503"
+            if roll < self.rate_reset + self.rate_429 + self.rate_5xx + self.rate_drop and method not in ("GET", "HEAD"):
+                return "drop"
             return None
 
 
@@ -180,29 +195,31 @@ class Emulator:
 
     # -- dispatch (called on server threads)
 
-    def _dispatch(self, request: Request) -> Response | None:
+    def _dispatch(self, request: Request) -> Response | str:
+        """The answer, or how the connection ends without one: ``RESET`` or ``DROP``."""
         if self.faults.latency:
             time.sleep(self.faults.latency)
-        fault = self.faults.draw(request.path)
-        if fault == "reset":
+        fault = self.faults.draw(request.path, request.method)
+        if fault == RESET:
             self._record(request, 0)
-            return None
+            return RESET
         if fault == "429":
             response = self.throttled(request, self.faults.retry_after)
-        elif fault is not None:
+        elif fault is not None and fault != DROP:
             response = self.server_error(request, int(fault))
         else:
             try:
                 response = self.handle(request)
             except Exception as exc:  # an emulator bug must show, not hang the client
                 response = Response(500, {"error": f"emulator error: {type(exc).__name__}: {exc}"})
-        self._record(request, response.status)
-        return response
+        self._record(request, response.status, dropped=fault == DROP)
+        return DROP if fault == DROP else response
 
-    def _record(self, request: Request, status: int) -> None:
+    def _record(self, request: Request, status: int, dropped: bool = False) -> None:
         with self.lock:
             self.log.append(
-                LoggedRequest(request.method, request.path, request.query, request.body, status, time.time(), request.headers)
+                LoggedRequest(request.method, request.path, request.query, request.body, status, time.time(),
+                              request.headers, dropped)
             )
 
 
@@ -236,8 +253,11 @@ def _make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 body=body,
             )
             response = emulator._dispatch(request)
-            if response is None:  # a connection reset: RST, no answer
+            if response == RESET:  # a connection reset: RST, no answer
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                return
+            if not isinstance(response, Response):  # DROP: the change is made, the answer lost (an orderly close)
                 self.close_connection = True
                 return
             payload = response.encode()

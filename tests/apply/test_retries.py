@@ -69,9 +69,13 @@ def test_on_failure_stop_skips_what_has_not_started(org, session):
     assert not set(org.fake.effects) & {r.action.id for r in skipped}
 
 
-def test_running_again_after_a_failure_only_does_what_is_left(org, session):
+def test_expel_again_after_a_failure_finishes_that_run_trying_only_what_failed(org, session):
     org.fake.fault("fake:group:eng", "fatal")
-    expel(session)
+    first = expel(session)
+    assert first.status is RunStatus.FAILED
     again = expel(session)
-    assert again.counts["fake"] == {State.CHANGED: 1}
-    assert org.fake.effects.count("fake:group:eng") == 1
+    assert again.run.id == first.run.id  # the same run, finished; no second run
+    assert again.counts["fake"] == {State.CHANGED: 5}
+    eng = rows(session, again)["fake:group:eng"]
+    assert (eng.state, eng.last_error) == (State.CHANGED, None)
+    assert org.fake.effects.count("fake:group:eng") == 1 and len(session.journal.runs()) == 1

@@ -48,7 +48,7 @@ def test_prefixes_are_case_sensitive_like_the_ids(journal):
 def test_status_with_a_pattern_names_no_run(org, cli):
     code, _, _ = cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned")
     assert code == 3  # applied; the manual bank step waits on a person
-    assert cli("status", "%-m042-%") == (1, "", "Error: no run '%-m042-%': list runs with `offboard status`\n")
-    assert cli("status", "%") == (1, "", "Error: no run '%': list runs with `offboard status`\n")
+    assert cli("status", "%-m042-%") == (1, "", "Error: no run and no member '%-m042-%': list runs with `offboard status`\n")
+    assert cli("status", "%") == (1, "", "Error: no run and no member '%': list runs with `offboard status`\n")
     code, out, err = cli("status", "2")
     assert (code, err) == (3, "") and "m042 Bob Example" in out

@@ -24,6 +24,10 @@ from offboard.testing.emulation import Sandbox
 
 DOMAIN = "example.org"
 
+# What every audit of an org without a report key says first (on stderr), before its table.
+UNSIGNED = ("unsigned ledger: no [signing] key is configured, so reports are not signed and anyone with write access "
+            "to the reports folder can change them; run `offboard keygen` to sign them\n")
+
 # What the systems were seeded from: everyone active but Fran.
 SEEDED = [
     Member("m001", "Alice Admin", f"alice@{DOMAIN}", "alice@mail.test"),

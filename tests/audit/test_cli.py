@@ -9,6 +9,8 @@ import socket
 from offboard.apply.locking import hold
 from offboard.report.ledger import Ledger, report_namespace
 from offboard.report.signing.keys import generate_key
+from tests.audit.conftest import UNSIGNED
+from tests.conftest import sha256_of
 
 CLEAN = """\
 Audit: 2 accounts (fake 2), 2 linked to active members, 0 findings, 0 exceptions.
@@ -46,7 +48,7 @@ def reports(root) -> list[dict]:
 
 
 def test_exit_0_when_clean(org, cli):
-    assert cli("audit", "--unsigned") == (0, CLEAN.format(root=org.root), "")
+    assert cli("audit", "--unsigned") == (0, CLEAN.format(root=org.root), UNSIGNED)
 
 
 def test_exit_2_with_findings(org, cli):
@@ -54,7 +56,7 @@ def test_exit_2_with_findings(org, cli):
     org.fake.add_user("shared@home.test", ["active"])  # the personal email two members share
     org.fake.add_user("ghost@example.org", ["active"])
     org.fake.add_user("gone@example.org", [])  # deactivated and nobody's: not a finding
-    assert cli("audit", "--unsigned") == (2, FINDINGS.format(root=org.root).replace("4 accounts (fake 4)", "5 accounts (fake 5)"), "")
+    assert cli("audit", "--unsigned") == (2, FINDINGS.format(root=org.root).replace("4 accounts (fake 4)", "5 accounts (fake 5)"), UNSIGNED)
 
 
 def test_exceptions_alone_are_clean(org, cli):
@@ -74,7 +76,7 @@ reason = "runs the website's tests"
 def test_exit_1_when_a_system_cannot_be_read_and_the_report_says_failed(emulated, cli, monkeypatch):
     monkeypatch.delenv("SLACK_ADMIN_TOKEN")
     code, out, err = cli("audit", "--unsigned")
-    assert (code, err) == (1, "")
+    assert (code, err) == (1, UNSIGNED)
     assert out.startswith(
         "Audit: 10 accounts (google 10, slack 0), 2 linked to active members, 4 findings, 3 exceptions.\n"
         "  slack could not be read: reading the accounts: environment variable SLACK_ADMIN_TOKEN is not set: "
@@ -167,7 +169,7 @@ def test_notify_posts_situations_and_names_only(emulated, cli):
     with emulated.slack.lock:
         cc = emulated.slack.workspace.add_channel("cc", private=True, members={emulated.slack.admin_id})
     code, _, err = cli("audit", "--unsigned", "--notify")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     assert [(m["channel"], m["text"]) for m in emulated.slack.messages] == [(cc.id, NOTICE)]
     assert "@" not in NOTICE  # no email address, no handle
     assert len(emulated.slack.requests("POST", "/api/chat.postMessage")) == 1
@@ -177,7 +179,7 @@ def test_notify_to_a_channel_that_is_not_there_is_an_error(emulated, cli):
     emulated.write_config('[notify]\nslack_channel = "#nowhere"\n')
     code, out, err = cli("audit", "--unsigned", "--notify")
     assert code == 1 and "Report: " in out
-    assert err.startswith("Error: could not post the summary to #nowhere: ") and "channel_not_found" in err
+    assert err.startswith(UNSIGNED + "Error: could not post the summary to #nowhere: ") and "channel_not_found" in err
 
 
 def test_notify_needs_slack_and_a_channel(emulated, cli):
@@ -194,9 +196,9 @@ def test_notify_needs_slack_and_a_channel(emulated, cli):
 
 def test_fix_dry_run_previews_only_the_revoked_members_systems(emulated, cli):
     code, out, err = cli("audit", "--fix", "--dry-run", "--playbook", "test", "--unsigned")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     plan = out.split("Report: ")[1].split("\n", 1)[1]
-    assert plan.startswith(f"\nPlan: expel m042 Bob Example <bob@example.org>\nPlaybook: test ({emulated.root}/playbooks/test.yaml)\n\n"
+    assert plan.startswith(f"\nPlan: expel m042 Bob Example <bob@example.org>\nPlaybook: test, sha256 {sha256_of(emulated.root / 'playbooks' / 'test.yaml')[:12]}\n\n"
                            "google - Google Workspace (bob@example.org)\n  cut\n")
     assert "\nslack - Slack (bob@example.org)\n  cut\n    - Deactivate the Slack account of bob@example.org through SCIM" in plan
     assert "bank" not in plan  # the manual steps are not the audit's to repeat
@@ -206,7 +208,7 @@ def test_fix_dry_run_previews_only_the_revoked_members_systems(emulated, cli):
 
 def test_fix_applies_the_expel_rules_to_revoked_but_active_accounts_only(emulated, cli):
     code, out, err = cli("audit", "--fix", "--yes", "--playbook", "test", "--unsigned")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     assert "Run " in out and "Status: COMPLETE. Every access in the playbook is ended.\n" in out
     google, slack = emulated.google, emulated.slack
     assert google.user("bob@example.org")["suspended"] is True
@@ -243,13 +245,13 @@ def test_fix_at_a_terminal_asks_for_each_member_id_as_expel_does(org, cli, monke
     asked: list[str] = []
     monkeypatch.setattr(typer, "prompt", lambda question, **_: asked.append(question) or "m001")
     code, out, err = cli("audit", "--fix", "--playbook", "test", "--unsigned")
-    assert (code, err) == (1, "Aborted: nothing was changed.\n")
+    assert (code, err) == (1, UNSIGNED + "Aborted: nothing was changed.\n")
     assert asked == ["Type the member id (m042) to apply these 5 actions, or press Enter to cancel"]
     assert "\nPlan: expel m042 Bob Example <bob@example.org>\n" in out and "\nbank" not in out
     assert org.fake.writes == 0
 
     monkeypatch.setattr(typer, "prompt", lambda question, **_: "m042")
     code, out, err = cli("audit", "--fix", "--playbook", "test", "--unsigned")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     assert sorted(org.fake.effects) == ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session", "fake:suspend"]
     assert cli("audit", "--unsigned")[0] == 0  # Bob's account is suspended and holds nothing: clean

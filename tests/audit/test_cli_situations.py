@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from offboard.report.ledger import Ledger
+from tests.audit.conftest import UNSIGNED
 
 TABLE = """\
 Audit: 18 accounts (google 10, slack 8), 4 linked to active members, 7 findings, 5 exceptions.
@@ -32,7 +33,7 @@ Report: {root}/.offboard/reports/000001-org-audit.json
 
 def test_every_account_situation_over_both_emulators(emulated, cli):
     code, out, err = cli("audit", "--unsigned")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     assert out == TABLE.format(root=emulated.root)
     assert emulated.google.writes() == [] and emulated.slack.writes() == []  # an audit only reads
 
@@ -48,7 +49,7 @@ def test_an_expelled_member_re_added_after_the_expulsion_is_found(emulated, cli,
     emulated.add_to_google_group("members@example.org", "dora@example.org")  # someone adds her back, later
     emulated.add_to_slack_usergroup("volunteers", "dora@example.org")
     code, out, err = cli("audit", "--unsigned")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     lines = out.splitlines()
     assert (
         "leftover-access     google  dora@example.org           m044 Dora Expelled  "
@@ -81,7 +82,7 @@ def test_a_confirmed_manual_step_is_no_longer_a_finding(emulated, cli):
 
 def test_json_is_one_document_with_findings_exceptions_and_the_report(emulated, cli):
     code, out, err = cli("audit", "--unsigned", "--json")
-    assert (code, err) == (2, "")
+    assert (code, err) == (2, UNSIGNED)
     document = json.loads(out)
     assert document["kind"] == "audit" and document["member"] is None and document["status"] == "complete"
     assert document["exit_code"] == 2 and document["seq"] == 1
@@ -104,6 +105,7 @@ def test_the_signed_chain_holds_the_audit_and_its_markdown(emulated, cli):
     reports = list(Ledger(emulated.root / ".offboard" / "reports").reports())
     assert [(r["kind"], r["seq"], r["status"], len(r["findings"])) for r in reports] == [("audit", 1, "complete", 7)]
     markdown = (emulated.root / ".offboard" / "reports" / "000001-org-audit.md").read_text()
+    # rendered from the signed (RFC 8785) bytes, whose object keys are sorted: what `offboard verify` re-renders
     assert markdown.startswith("# Audit\n\n**7 finding(s): 2 revoked-but-active, 1 disputed, 2 stale, 2 orphan.**\n")
     assert "- Google Workspace: 10 accounts, 9 active, 2 linked to active members\n" in markdown
     assert "| orphan | slack | old.treasurer@example.org |  | active, matches no member of the roster |\n" in markdown

@@ -61,7 +61,8 @@ def test_google_inventory_streams_with_one_call_per_page(tmp_path, sleeps):
             total = len(emulator.workspace.users)
         emulator.write_key_file(tmp_path / "sa.json")
         connector = GoogleWorkspaceConnector(
-            {"service_account_file": "sa.json", "admin": "admin@example.org", "api_endpoint": emulator.url},
+            {"service_account_file": "sa.json", "admin": "admin@example.org", "api_endpoint": emulator.url,
+             "insecure_endpoint": True},
             ConnectorContext("x", "example.org", tmp_path, {}))
         stream = stream_inventory(connector, RetryPolicy())
         next(stream)
@@ -80,7 +81,7 @@ def test_slack_inventory_streams_with_one_call_per_page(sleeps):
             for i in range(450):
                 emulator.workspace.add_user(f"user{i}", f"user{i}@example.org")
             total = len(emulator.workspace.users)
-        connector = SlackConnector({"base_url": f"{emulator.url}/api/"},
+        connector = SlackConnector({"base_url": f"{emulator.url}/api/", "insecure_endpoint": True},
                                    ConnectorContext("x", "example.org", Path("."), {"SLACK_ADMIN_TOKEN": emulator.admin_token}))
         assert sum(1 for a in stream_inventory(connector, RetryPolicy()) if a.active) == total
         assert len(emulator.requests(path_contains="/api/users.list")) == math.ceil(total / 200) == 3

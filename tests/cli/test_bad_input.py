@@ -111,7 +111,7 @@ def test_every_connector_table_is_checked_even_when_the_playbook_does_not_use_it
     code, _, err = expel(cli)
     assert code == 1
     assert err == ("Error: offboard.toml: [connectors.slak]: no connector named 'slak' is installed (installed: fake, google, "
-                   "manual, slack); [connectors.slack]: unknown key 'token' (known: base_url, scim, scim_base_url, token_env)\n")
+                   "manual, slack); [connectors.slack]: unknown key 'token' (known: base_url, insecure_endpoint, scim, scim_base_url, token_env)\n")
     assert "xoxp-secret" not in err
 
 

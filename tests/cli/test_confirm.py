@@ -77,3 +77,37 @@ def test_expel_again_mentions_the_run_still_waiting_on_people(org, cli, run_id):
     code, _, err = cli("expel", "m042", "--playbook", "test", "--dry-run")
     assert code == 0
     assert err == f"Note: run {run_id} for m042 still waits on 1 manual step(s): offboard status {run_id}\n"
+
+
+def test_the_second_confirmers_command_works_as_printed(org, cli, run_id):
+    letter = org.write("letter.pdf", "the bank's letter")
+    _, out, _ = cli("confirm", run_id, "bank:remove-signer", "--by", "Dana", "--evidence", str(letter))
+    printed = out.split("It needs a second confirmer: ")[1].split()
+    assert printed[:2] == ["offboard", "confirm"]
+    code, out, err = cli(*["Eve" if word == "OTHER-NAME" else word for word in printed[1:]])
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Recorded: bank:remove-signer is closed. Run {run_id} is now complete.\n")
+
+
+def test_a_step_marked_not_applicable_is_confirmed_as_not_applicable_never_done(cli, run_id):
+    cli("confirm", run_id, "remove-signer", "--by", "Dana", "--not-applicable", "--reason", "never a signer")
+    code, _, err = cli("confirm", run_id, "remove-signer", "--by", "Eve")
+    assert (code, err) == (0, "")
+    _, out, _ = cli("status", run_id, "--json")
+    step = next(a for a in json.loads(out)["actions"] if a["id"] == "bank:remove-signer")
+    assert (step["state"], step["detail"]) == ("skipped", "not applicable: never a signer (by Dana and Eve)")
+
+
+def test_status_without_a_run_shows_what_each_unfinished_run_waits_on(cli, run_id):
+    code, out, _ = cli("status")
+    assert code == 0
+    assert out.startswith(
+        f"Run {run_id} (expel m042 Bob Example) is incomplete:\n"
+        f"  offboard confirm {run_id} bank:remove-signer --by NAME  # Remove the member as signer "
+        "(needs confirmation by two people)\n\n")
+
+
+def test_status_takes_a_member_as_well_as_a_run(cli, run_id):
+    code, out, _ = cli("status", "bob@example.org")
+    assert code == 0 and f"{run_id}  expel    m042       incomplete" in out
+    assert cli("status", "nobody") == (1, "", "Error: no run and no member 'nobody': list runs with `offboard status`\n")

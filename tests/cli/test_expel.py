@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import sha256_of
+
 PLAN = """\
 Plan: expel m042 Bob Example <bob@example.org>
-Playbook: test ({root}/playbooks/test.yaml)
+Playbook: test, sha256 {sha}
 
 fake - Fake System (bob@example.org)
   cut
@@ -28,7 +30,7 @@ bank - Bank account (Bob Example)
 def test_dry_run_prints_the_plan_and_sends_no_write(org, cli):
     code, out, err = cli("expel", "m042", "--playbook", "test", "--dry-run")
     assert (code, err) == (0, "")
-    assert out == PLAN.format(root=org.root) + "Dry run: nothing was changed.\n"
+    assert out == PLAN.format(sha=sha256_of(org.root / "playbooks" / "test.yaml")[:12]) + "Dry run: nothing was changed.\n"
     assert org.fake.writes == 0
     assert cli("status")[1] == "No runs yet. Start one with: offboard expel MEMBER --dry-run\n"
 

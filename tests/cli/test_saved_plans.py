@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from offboard.apply.locking import hold
+from offboard.plans.plan import Plan
 
 
 def test_a_saved_plan_applies_exactly(org, cli):
     code, out, _ = cli("expel", "m042", "--playbook", "test", "--save-plan", "plan.json")
-    assert code == 0 and out.endswith("Plan saved to plan.json. Apply it with: offboard apply plan.json\n")
+    digest = Plan.load(org.root / "plan.json").digest
+    assert code == 0 and out.endswith(f"Plan saved to plan.json ({digest}). Apply it with: offboard apply plan.json\n")
     assert org.fake.writes == 0
     code, out, _ = cli("apply", "plan.json", "--yes", "--unsigned", "--json")
     assert code == 3
@@ -21,9 +23,9 @@ def test_a_stale_plan_is_refused_with_what_changed(org, cli):
     org.fake.add_user("bob@example.org", ["session", "active", "group:eng", "group:new"])
     code, _out, err = cli("apply", "plan.json", "--yes", "--unsigned")
     assert code == 1
-    assert err == ("Error: the plan in plan.json is stale, nothing was applied. What changed: fake: no longer needed: Remove from "
-                   "all; fake: no longer needed: Remove from board; fake: new: Remove from new. Plan again with: offboard expel "
-                   "m042 --save-plan plan.json\n")
+    assert err == ("Error: the plan in plan.json is not what the systems show now, nothing was applied: fake: no longer "
+                   "needed: Remove from all; fake: no longer needed: Remove from board; fake: new: Remove from new. "
+                   "Plan again with: offboard expel m042 --save-plan plan.json\n")
     assert org.fake.writes == 0
 
 

@@ -1,5 +1,12 @@
 """The transport: credentials, one Http per thread, shared services, token grants, no retries.
 
+No hidden retry anywhere: requests run with ``num_retries=0`` (google-api-python-client's
+default, said explicitly; no batch or media uploads are used, and the discovery documents are
+the bundled ones, so ``build`` sends nothing), token grants with google-auth's retries off,
+and every Http sends each request once (``transport``: httplib2 would re-send a POST whose
+answer was lost). google-auth's ``AuthorizedHttp`` sends a request again only after a 401,
+with a new token: a request refused for its token was not applied.
+
 httplib2 is not thread-safe and the engine applies actions from several threads, so each
 thread sends through its own kept-alive ``Http`` (``request.execute(http=...)``, as the
 library's thread-safety guide says). Services and their collections are built once and
@@ -18,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from offboard.spi import AuthError, ConnectorError
+from offboard.spi import AuthError, ConfigError, ConnectorError, check_endpoint
 
 from ..errors import (
     TRANSPORT_ERRORS,
@@ -28,6 +35,7 @@ from ..errors import (
     missing_scopes_error,
     oauth_error,
 )
+from .transport import http_class
 
 HTTP_TIMEOUT = 30.0
 APIS = {"directory": ("admin", "directory_v1"), "datatransfer": ("admin", "datatransfer_v1"),
@@ -92,10 +100,11 @@ class _Resources:
 class GoogleClients:
     """Builds and runs API requests as the admin or as a user, classifying every failure."""
 
-    def __init__(self, key_file: Path, admin: str, api_endpoint: str = "") -> None:
+    def __init__(self, key_file: Path, admin: str, api_endpoint: str = "", insecure_endpoint: bool = False) -> None:
         self.key_file = key_file
         self.admin = admin
         self.api_endpoint = api_endpoint
+        self.insecure_endpoint = insecure_endpoint  # plain http to this machine allowed (an emulator's token_uri)
         self._lock = threading.Lock()
         self._credentials: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._local = threading.local()
@@ -116,7 +125,19 @@ class GoogleClients:
         if info.get("type") != "service_account" or not info.get("client_email"):
             raise AuthError(f"{self.key_file} is not a service account key (download a JSON key of the "
                             "service account in Google Cloud console > IAM > Service accounts > Keys)")
+        try:  # the token grant sends a signed assertion there: never over plain http to another host
+            check_endpoint(str(info.get("token_uri") or ""), self.insecure_endpoint,
+                           f"service account key file {self.key_file}: token_uri")
+        except ConfigError as exc:
+            raise AuthError(str(exc)) from None
         return info
+
+    def token_uri(self) -> str:
+        """The key file's token endpoint, '' when the file cannot be read (doctor says why elsewhere)."""
+        try:
+            return str(self._key_info().get("token_uri") or "")
+        except AuthError:
+            return ""
 
     @property
     def client_id(self) -> str:
@@ -141,9 +162,7 @@ class GoogleClients:
     # -- services
 
     def _http(self) -> Any:
-        import httplib2
-
-        http = httplib2.Http(timeout=HTTP_TIMEOUT)
+        http = http_class()(timeout=HTTP_TIMEOUT)  # sends each request once: see ``transport``
         with self._lock:
             self._https.append(http)
         return http
@@ -205,12 +224,11 @@ class GoogleClients:
     def grant(self, subject: str, scopes: Sequence[str]) -> str:
         """Ask for a token for exactly these scopes: '' when granted, else Google's error code."""
         import google_auth_httplib2
-        import httplib2
         from google.auth.exceptions import RefreshError, TransportError
         from httplib2 import HttpLib2Error
 
         credentials = self._new_credentials(subject, scopes)
-        http = httplib2.Http(timeout=HTTP_TIMEOUT)
+        http = http_class()(timeout=HTTP_TIMEOUT)
         try:
             credentials.refresh(google_auth_httplib2.Request(http))
         except RefreshError as exc:

@@ -3,6 +3,11 @@
 Admin APIs (Directory, Data Transfer, Licensing) act as the configured admin; Gmail
 settings act as the mailbox owner, as Google requires. Lists are followed page by page.
 The scopes come from the caller (``doctor`` names them), so that this module knows HTTP only.
+
+Every read request (a get, each page of a list, a transfer's status poll) goes through
+``read``, the engine's retry of one read (``ConnectorContext.read``): a throttled page is
+read again on its own, never the lists around it. Writes go out once: the engine retries
+them as part of their action, which looks first (``actions``).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from offboard.spi import NotFoundError
 
@@ -22,15 +27,28 @@ CALENDAR_APP_ID = "435070579839"
 READ_FANOUT = 10  # group memberships read at once while discovering (the engine applies 10 at once too)
 LIST_KINDS = 12  # the independent lists of one user (tokens, app passwords, groups, Gmail settings...)
 
+T = TypeVar("T")
+
+
+class Retrying(Protocol):
+    """``ConnectorContext.read``: one read, retried by the engine."""
+
+    def __call__(self, fn: Callable[[], T], /) -> T: ...
+
+
+def _once(fn: Callable[[], T], /) -> T:
+    return fn()
+
 
 class Gateway:
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
-                 user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT) -> None:
+                 user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT, read: Retrying = _once) -> None:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
         self.user_scopes = user_scopes  # Gmail settings, delegated to each mailbox owner
         self.read_fanout = read_fanout  # 1: every read waits for the one before (a benchmark's baseline)
+        self.read = read  # the engine's retry of one read request; never used for a write
         # Threads start on first use and stay, with the clients they hold, until close().
         self._lists = ThreadPoolExecutor(LIST_KINDS, thread_name_prefix="google-list")
         self._readers = ThreadPoolExecutor(read_fanout, thread_name_prefix="google-read")
@@ -62,13 +80,21 @@ class Gateway:
         service = self.clients.service("gmail", email, self.user_scopes)
         return self.clients.run(make(service.users().settings()), what, email, self.user_scopes)
 
+    def admin_read(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
+        """One read request as the admin, retried on its own by the engine (``read``)."""
+        return self.read(lambda: self.admin_call(api, make, what))
+
+    def gmail_read(self, email: str, make: Callable[[Any], Any], what: str) -> Any:
+        """One Gmail settings read as the mailbox owner, retried on its own by the engine."""
+        return self.read(lambda: self.gmail_call(email, make, what))
+
     def _pages(self, api: str, make: Callable[[Any, str | None], Any], key: str, what: str) -> Iterator[list[Any]]:
         token: str | None = None
         while True:
             def request(service: Any, page_token: str | None = token) -> Any:
                 return make(service, page_token)
 
-            page = self.admin_call(api, request, what) or {}
+            page = self.admin_read(api, request, what) or {}  # each page retried on its own
             yield page.get(key, [])
             token = page.get("nextPageToken")
             if not token:
@@ -86,7 +112,7 @@ class Gateway:
     # -- users
 
     def user(self, email: str) -> dict[str, Any] | None:
-        return self._or_none(lambda: self.admin_call(
+        return self._or_none(lambda: self.admin_read(
             "directory", lambda s: s.users().get(userKey=email), f"reading user {email}"))
 
     def user_pages(self, page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
@@ -108,7 +134,7 @@ class Gateway:
     # -- security
 
     def tokens(self, email: str) -> list[dict[str, Any]]:
-        page = self.admin_call("directory", lambda s: s.tokens().list(userKey=email), f"listing tokens of {email}")
+        page = self.admin_read("directory", lambda s: s.tokens().list(userKey=email), f"listing tokens of {email}")
         return (page or {}).get("items", [])
 
     def delete_token(self, email: str, client_id: str) -> bool:
@@ -117,7 +143,7 @@ class Gateway:
             userKey=email, clientId=client_id), f"revoking token {client_id} of {email}")) is not None
 
     def asps(self, email: str) -> list[dict[str, Any]]:
-        page = self.admin_call("directory", lambda s: s.asps().list(userKey=email),
+        page = self.admin_read("directory", lambda s: s.asps().list(userKey=email),
                                f"listing app passwords of {email}")
         return (page or {}).get("items", [])
 
@@ -126,7 +152,7 @@ class Gateway:
             userKey=email, codeId=code_id), f"deleting app password {code_id} of {email}")) is not None
 
     def backup_code_count(self, email: str) -> int:
-        page = self.admin_call("directory", lambda s: s.verificationCodes().list(userKey=email),
+        page = self.admin_read("directory", lambda s: s.verificationCodes().list(userKey=email),
                                f"counting backup codes of {email}")
         return len((page or {}).get("items", []))  # the codes themselves are secrets: only counted
 
@@ -141,7 +167,7 @@ class Gateway:
                          "groups", f"listing groups of {email}")
 
     def membership(self, group: str, email: str) -> dict[str, Any] | None:
-        return self._or_none(lambda: self.admin_call("directory", lambda s: s.members().get(
+        return self._or_none(lambda: self.admin_read("directory", lambda s: s.members().get(
             groupKey=group, memberKey=email), f"reading membership of {email} in {group}"))
 
     def memberships(self, groups: list[str], email: str) -> list[dict[str, Any] | None]:
@@ -201,13 +227,13 @@ class Gateway:
                                "starting the Drive and Calendar data transfer")
 
     def transfer(self, transfer_id: str) -> dict[str, Any]:
-        return self.admin_call("datatransfer", lambda s: s.transfers().get(dataTransferId=transfer_id),
+        return self.admin_read("datatransfer", lambda s: s.transfers().get(dataTransferId=transfer_id),
                                f"reading data transfer {transfer_id}")
 
     # -- licensing
 
     def has_license(self, product: str, sku: str, email: str) -> bool:
-        return self._or_none(lambda: self.admin_call("licensing", lambda s: s.licenseAssignments().get(
+        return self._or_none(lambda: self.admin_read("licensing", lambda s: s.licenseAssignments().get(
             productId=product, skuId=sku, userId=email), f"reading licence {product}/{sku} of {email}")) is not None
 
     def remove_license(self, product: str, sku: str, email: str) -> bool:
@@ -217,7 +243,7 @@ class Gateway:
     # -- Gmail settings, as the user
 
     def delegates(self, email: str) -> list[dict[str, Any]]:
-        page = self.gmail_call(email, lambda s: s.delegates().list(userId=email), f"listing mail delegates of {email}")
+        page = self.gmail_read(email, lambda s: s.delegates().list(userId=email), f"listing mail delegates of {email}")
         return (page or {}).get("delegates", [])
 
     def remove_delegate(self, email: str, delegate: str) -> bool:
@@ -225,21 +251,21 @@ class Gateway:
             userId=email, delegateEmail=delegate), f"removing mail delegate {delegate} of {email}")) is not None
 
     def forwarding(self, email: str) -> dict[str, Any]:
-        return self.gmail_call(email, lambda s: s.getAutoForwarding(userId=email), f"reading forwarding of {email}")
+        return self.gmail_read(email, lambda s: s.getAutoForwarding(userId=email), f"reading forwarding of {email}")
 
     def disable_forwarding(self, email: str) -> None:
         self.gmail_call(email, lambda s: s.updateAutoForwarding(userId=email, body={"enabled": False}),
                         f"turning off auto-forwarding of {email}")
 
     def pop(self, email: str) -> dict[str, Any]:
-        return self.gmail_call(email, lambda s: s.getPop(userId=email), f"reading POP settings of {email}")
+        return self.gmail_read(email, lambda s: s.getPop(userId=email), f"reading POP settings of {email}")
 
     def disable_pop(self, email: str) -> None:
         self.gmail_call(email, lambda s: s.updatePop(userId=email, body={"accessWindow": "disabled"}),
                         f"turning off POP for {email}")
 
     def imap(self, email: str) -> dict[str, Any]:
-        return self.gmail_call(email, lambda s: s.getImap(userId=email), f"reading IMAP settings of {email}")
+        return self.gmail_read(email, lambda s: s.getImap(userId=email), f"reading IMAP settings of {email}")
 
     def disable_imap(self, email: str) -> None:
         self.gmail_call(email, lambda s: s.updateImap(userId=email, body={"enabled": False}),

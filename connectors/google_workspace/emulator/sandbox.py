@@ -53,4 +53,5 @@ def start_sandbox(domain: str, members: Sequence[Member], workdir: Path) -> Sand
     emulator.start()
     emulator.write_key_file(workdir / "secrets" / "sa.json")
     return Sandbox(emulator, config={"service_account_file": "secrets/sa.json", "admin": f"admin@{domain}",
-                                     "api_endpoint": emulator.url, "transfer_to": f"archive@{domain}"}, environ={})
+                                     "api_endpoint": emulator.url, "insecure_endpoint": True,
+                                     "transfer_to": f"archive@{domain}"}, environ={})

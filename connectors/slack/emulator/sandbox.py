@@ -44,5 +44,5 @@ def start_sandbox(domain: str, members: Sequence[Member], workdir: Path) -> Sand
             ws.deactivate(ids[member.id])
     emulator.start()
     config = {"token_env": "SLACK_ADMIN_TOKEN", "scim": True, "base_url": f"{emulator.url}/api/",
-              "scim_base_url": f"{emulator.url}/scim/v2/"}
+              "scim_base_url": f"{emulator.url}/scim/v2/", "insecure_endpoint": True}
     return Sandbox(emulator, config, {"SLACK_ADMIN_TOKEN": emulator.admin_token})

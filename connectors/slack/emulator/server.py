@@ -56,7 +56,8 @@ class SlackEmulator(Emulator):
 
     @property
     def messages(self) -> list[dict[str, str]]:
-        """chat.postMessage's posts: ``{"channel": id, "user": id, "text": ..., "ts": ...}``."""
+        """chat.postMessage's posts: ``{"channel": id, "user": id, "text": ..., "ts": ...}`` and the options
+        sent with it (``link_names``, ``unfurl_links``, ``unfurl_media``, ``parse``, ``mrkdwn``), as sent."""
         return self.workspace.messages
 
     # ------------------------------------------------------------ controls

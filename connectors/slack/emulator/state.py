@@ -82,7 +82,9 @@ class Workspace:
         self.plan = ""
         self.set_plan(plan)
         self.session_resets: list[str] = []  # admin.users.session.reset: user ids
-        self.messages: list[dict[str, str]] = []  # chat.postMessage: {"channel": id, "user": id, "text": ..., "ts": ...}
+        # chat.postMessage: {"channel": id, "user": id, "text": ..., "ts": ...} and the options sent
+        # (link_names, unfurl_links, unfurl_media, parse, mrkdwn), as sent
+        self.messages: list[dict[str, str]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, UserGroup] = {}

@@ -20,6 +20,7 @@ ALL_SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", 
               "usergroups:read", "usergroups:write", "admin", "admin.users:write", "chat:write")
 
 Args = dict[str, str]
+POST_OPTIONS = ("link_names", "unfurl_links", "unfurl_media", "parse", "mrkdwn")  # chat.postMessage records them
 
 
 class Refusal(Exception):
@@ -151,7 +152,8 @@ def _chat_post_message(ws: Workspace, args: Args, caller: str) -> dict[str, Any]
     if not args.get("text"):
         raise Refusal("no_text")
     ts = f"{time.time():.6f}"
-    ws.messages.append({"channel": channel.id, "user": caller, "text": args["text"], "ts": ts})
+    options = {k: args[k] for k in POST_OPTIONS if k in args}  # as sent: "0"/"1" (form) or "False"/"True" (JSON)
+    ws.messages.append({"channel": channel.id, "user": caller, "text": args["text"], "ts": ts, **options})
     return {"channel": channel.id, "ts": ts, "message": {"type": "message", "user": caller, "text": args["text"], "ts": ts}}
 
 

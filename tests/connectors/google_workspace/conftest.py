@@ -34,7 +34,7 @@ def make_connector(emulator: GoogleEmulator, tmp_path: Path) -> Iterator[Callabl
 
     def make(**overrides: Any) -> GoogleWorkspaceConnector:
         config = {"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
-                  "api_endpoint": emulator.url, "transfer_to": f"archive@{DOMAIN}", **overrides}
+                  "api_endpoint": emulator.url, "insecure_endpoint": True, "transfer_to": f"archive@{DOMAIN}", **overrides}
         context = ConnectorContext(org_name="Example", org_domain=DOMAIN, base_dir=tmp_path, environ={})
         connector = GoogleWorkspaceConnector({k: v for k, v in config.items() if v is not None}, context)
         made.append(connector)

@@ -51,7 +51,8 @@ def test_construction_is_offline(emulator: GoogleEmulator, tmp_path: Path, monke
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     connector = GoogleWorkspaceConnector({"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
-                                          "api_endpoint": emulator.url, "transfer_to": f"archive@{DOMAIN}"},
+                                          "api_endpoint": emulator.url, "insecure_endpoint": True,
+                                          "transfer_to": f"archive@{DOMAIN}"},
                                          _context(tmp_path))
     connector.close()
     monkeypatch.undo()
@@ -89,7 +90,8 @@ def test_the_data_transfer_is_waited_for_with_paced_polls(emulator: GoogleEmulat
 
     make_connector()  # writes the key file
     connector = GoogleWorkspaceConnector({"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
-                                          "api_endpoint": emulator.url, "transfer_to": f"archive@{DOMAIN}"},
+                                          "api_endpoint": emulator.url, "insecure_endpoint": True,
+                                          "transfer_to": f"archive@{DOMAIN}"},
                                          _context(tmp_path, Recording()))
     emulator.workspace.transfer_polls = 3
     transfer = next(a for a in connector.discover(connector.resolve(ANN)) if a.kind == "transfer")

@@ -56,6 +56,7 @@ def connect(emulator: SlackEmulator, *, scim: bool | None = None, token: str | N
         "scim": emulator.plan in SCIM_PLANS if scim is None else scim,
         "base_url": f"{emulator.url}/api/",
         "scim_base_url": f"{emulator.url}/scim/v2/",
+        "insecure_endpoint": True,
         **config,
     }
     return SlackConnector(table, context)

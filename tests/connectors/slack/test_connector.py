@@ -34,7 +34,8 @@ def plan_for(connector: SlackConnector, member: Member = ALICE) -> dict[str, Act
 def test_construction_is_offline_and_needs_no_token() -> None:
     context = ConnectorContext("Org", "example.org", Path("."), environ={})
     connector = SlackConnector({"scim": True}, context)
-    assert connector.config == {"token_env": "SLACK_ADMIN_TOKEN", "scim": True, "base_url": "", "scim_base_url": ""}
+    assert connector.config == {"token_env": "SLACK_ADMIN_TOKEN", "scim": True, "base_url": "", "scim_base_url": "",
+                                "insecure_endpoint": False}
 
 
 def test_config_is_checked_at_load_time() -> None:
