@@ -23,6 +23,7 @@ from offboard.spi import (
     ConfigField,
     Connector,
     FatalError,
+    ManualStep,
     Member,
     Outcome,
     Phase,
@@ -107,6 +108,10 @@ class FakeConnector(Connector):
                 deps = ("fake:session",) if "session" in access else ()
                 actions.append(Action("fake:suspend", self.name, "suspend", "Suspend the account", Phase.CUT, True,
                                       "active", "suspended", account, depends_on=deps))
+            elif item == "ui-only":  # only a person can do it, in the system's own pages; the system shows it done
+                actions.append(Action("fake:ui-only", self.name, "ui-only", "Turn off the account in the admin pages",
+                                      Phase.MANUAL, True, "on", "off", account,
+                                      manual=ManualStep("Turn it off in the admin pages", self_closing=True)))
             elif item.startswith("group:"):
                 actions.append(Action(f"fake:{item}", self.name, "group", f"Remove from {item[6:]}", Phase.CLEAN, True,
                                       "member", None, account, params={"item": item}))
@@ -118,12 +123,15 @@ class FakeConnector(Connector):
             yield Account(self.name, email, email, {"active": "active" in user["access"]})
 
     def _item(self, action: Action) -> str:
-        return {"fake:session": "session", "fake:suspend": "active"}.get(action.id, action.params.get("item", ""))
+        known = {"fake:session": "session", "fake:suspend": "active", "fake:ui-only": "ui-only"}
+        return known.get(action.id, action.params.get("item", ""))
 
     def check(self, action: Action) -> bool:
         return self._item(action) not in self.system.load()["users"][action.account.id]["access"]
 
     def apply(self, action: Action) -> Outcome:
+        if action.phase is Phase.MANUAL:
+            return Outcome.ok() if self.check(action) else Outcome.manual("waiting for a person to turn it off")
         system = self.system
         with system.edit() as state:
             faults = state["faults"].get(action.id, [])

@@ -17,61 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from offboard.apply.schema import SCHEMA
 from offboard.apply.states import ActionState, Progress, RunStatus, action_state
 from offboard.clock import utc_now
 from offboard.files import STATE_FOLDER, open_private, private_dir
 from offboard.spi import Action
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    member_id TEXT NOT NULL,
-    member_name TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    plan TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS actions (
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    position INTEGER NOT NULL,
-    system TEXT NOT NULL,
-    action_id TEXT NOT NULL,
-    phase TEXT NOT NULL,
-    action TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    detail TEXT NOT NULL DEFAULT '',
-    observed TEXT,
-    last_error TEXT,
-    started TEXT,
-    finished TEXT,
-    PRIMARY KEY (run_id, system, action_id)
-);
-CREATE TABLE IF NOT EXISTS confirmations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    system TEXT NOT NULL,
-    action_id TEXT NOT NULL,
-    by TEXT NOT NULL,
-    at TEXT NOT NULL,
-    reference TEXT,
-    note TEXT,
-    evidence TEXT NOT NULL,
-    not_applicable INTEGER NOT NULL DEFAULT 0,
-    reason TEXT
-);
-CREATE TABLE IF NOT EXISTS reports (
-    run_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS report_hashes (seq INTEGER NOT NULL, sha256 TEXT NOT NULL);  -- added later: no migration
-CREATE INDEX IF NOT EXISTS runs_by_member ON runs(member_id, started);
-"""
 
 
 @dataclass(frozen=True)
@@ -246,6 +196,16 @@ class Journal:
                 [(run_id, last + 1 + i, system, a.id, a.phase.value, json.dumps(a.to_dict()), Progress.PENDING)
                  for i, (system, a) in enumerate(actions)],
             )
+
+    def record_saved_plan(self, digest: str, member_id: str, path: Path, plan: dict[str, Any]) -> None:
+        """A plan saved with --save-plan, by its digest: what was reviewed, for later approvals and audits."""
+        with self._write() as db:
+            db.execute("INSERT INTO saved_plans (digest, member_id, path, saved, plan) VALUES (?,?,?,?,?)",
+                       (digest, member_id, str(path), utc_now(), json.dumps(plan)))
+
+    def saved_plans(self, digest: str) -> list[dict[str, Any]]:
+        rows = self._query("SELECT plan FROM saved_plans WHERE digest = ? ORDER BY saved", (digest,))
+        return [json.loads(r["plan"]) for r in rows]
 
     def retry_failed(self, run_id: str) -> int:
         """Put a run's failed actions back in ``intent``: resumed, each is re-checked before it is applied again."""

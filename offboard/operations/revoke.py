@@ -75,6 +75,7 @@ def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None
                                          "could not find it to apply the plan: copy it into playbooks/ beside the "
                                          "config and plan again")
             plan.save(request.save_plan)
+            session.journal.record_saved_plan(plan.digest, person.id, request.save_plan.resolve(), plan.to_dict())
             return ExpelResult(plan, saved_to=request.save_plan)
         if request.dry_run:
             return ExpelResult(plan)

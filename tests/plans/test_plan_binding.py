@@ -137,3 +137,13 @@ def test_edited_org_or_member_fields_are_refused(org, cli, field):
     rewrite(org, plan)
     code, _, err = apply(cli)
     assert code == 1 and "differ)" in err and org.fake.writes == 0
+
+
+def test_a_saved_plan_is_recorded_in_the_journal_by_its_digest(org, cli):
+    save(org, cli)
+    plan = Plan.load(org.root / "plan.json")
+    from offboard.apply.journal import Journal
+
+    journal = Journal(org.root / ".offboard" / "journal.sqlite3")
+    assert journal.saved_plans(plan.digest) == [plan.to_dict()]
+    journal.close()
