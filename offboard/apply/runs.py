@@ -111,12 +111,9 @@ def is_interrupted(journal: Journal, run_id: str) -> bool:
 
 
 def unfinished_run(journal: Journal, member_id: str | None = None) -> RunRow | None:
-    """The latest interrupted run (of the member, when given); for a member, also their latest run if it failed."""
+    """The latest interrupted run (of the member, when given): one stopped before its end."""
     interrupted = journal.interrupted_runs(member_id)
-    if interrupted:
-        return interrupted[0]
-    latest = journal.runs(member_id, limit=1) if member_id is not None else []
-    return latest[0] if latest and latest[0].status is RunStatus.FAILED else None
+    return interrupted[0] if interrupted else None
 
 
 def carry_over(journal: Journal, run_id: str) -> list[str]:

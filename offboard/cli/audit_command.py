@@ -42,6 +42,8 @@ def show_fixes(outcome: operations.AuditOutcome, dry_run: bool) -> None:
     for fix in outcome.fixes:
         if fix.run is not None:
             show_summary(console, fix.run)
+        if fix.error:
+            put(err_console, f"Error: could not fix {fix.member_id}: {fix.error}")
     if dry_run and outcome.fixes:
         console.print("Dry run: nothing was changed.")
 
@@ -50,6 +52,7 @@ def audit_json(outcome: operations.AuditOutcome, fix: bool) -> dict[str, Any]:
     document: dict[str, Any] = {**outcome.document, "seq": outcome.report.seq, "report": str(outcome.report.json_path),
                                 "exit_code": int(outcome.exit_code)}
     if fix:
-        document["fix"] = [{"member": f.member_id, "run": f.run.to_dict()} if f.run else
-                           {"member": f.member_id, "plan": f.plan.to_dict()} for f in outcome.fixes]
+        document["fix"] = [{"member": f.member_id, "error": f.error} if f.error else
+                           {"member": f.member_id, "run": f.run.to_dict()} if f.run else
+                           {"member": f.member_id, "plan": f.plan.to_dict() if f.plan else None} for f in outcome.fixes]
     return document

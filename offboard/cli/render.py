@@ -94,7 +94,7 @@ def _how(action: Action) -> list[str]:
     step = action.manual
     if step is None or action.phase is not Phase.MANUAL:
         return []
-    return ([step.instructions] if step.instructions else []) + list(step.links)
+    return step.instructions.splitlines() + list(step.links)
 
 
 def show_summary(console: Console, summary: RunSummary) -> None:
@@ -122,8 +122,8 @@ def show_manual(console: Console, run_id: str, manual: list[ManualItem]) -> None
     console.print("Waiting on a person:")
     for item in manual:
         put(console, f"  {item.action_id}: {item.title} (needs {item.needs})")
-        if item.instructions:
-            put(console, f"      {item.instructions}")
+        for line in item.instructions.splitlines():
+            put(console, f"      {line}")
         for link in item.links:
             put(console, f"      {link}")
     put(console, f"  Record each with: offboard confirm {run_id} STEP --by NAME [--evidence FILE] [--reference TEXT]")

@@ -49,24 +49,26 @@ def apply_plan(
     plan_file: Path = typer.Argument(..., help="A plan saved with --save-plan."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key."),
+    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
     """Apply a saved plan exactly, after checking nothing changed since it was made."""
     with operations.Session.open(config) as session:
-        summary = operations.apply_saved(session, plan_file, yes, unsigned, terminal(as_json))
+        summary = operations.apply_saved(session, plan_file, yes, unsigned, terminal(as_json), partial)
     return show_run(summary, as_json)
 
 
 @app.command()
 def resume(
     run_id: str | None = typer.Argument(None, help="The run to finish (default: the latest interrupted one)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before applying what systems read only now need."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Finish an interrupted run from the journal, re-checking what was in flight."""
+    """Finish a run that was interrupted, killed or failed, re-checking what was in flight."""
     with operations.Session.open(config) as session:
-        result = operations.resume(session, run_id, terminal(as_json))
+        result = operations.resume(session, run_id, terminal(as_json), yes)
     if result.run is not None:
         return show_run(result.run, as_json)
     if result.not_interrupted is not None:

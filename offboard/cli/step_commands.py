@@ -19,7 +19,7 @@ def status(
     as_json: bool = JsonOption,
 ) -> int:
     """Show what waits on a person across runs, the recent runs, or one run's outcomes."""
-    with operations.Session.open(config) as session:
+    with operations.Session.open(config, retry=operations.QUICK_LOOK) as session:
         shown = operations.status(session, target)
     if isinstance(shown, operations.RunDetail):
         if as_json:

@@ -12,10 +12,10 @@ from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
 from offboard.operations.revoke import ExpelRequest, ExpelResult, ResumeResult, apply_saved, expel, resume
 from offboard.operations.session import Session
-from offboard.operations.steps import ConfirmResult, RunDetail, RunList, confirm, status
+from offboard.operations.steps import QUICK_LOOK, ConfirmResult, RunDetail, RunList, confirm, status
 
 __all__ = [
-    "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult", "ExpelRequest", "ExpelResult",
+    "QUICK_LOOK", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult", "ExpelRequest", "ExpelResult",
     "InstalledConnector", "Interaction", "KeygenRequest", "NewKey", "ResumeResult", "RunDetail", "RunList", "Session", "Silent",
     "VerifyRequest", "apply_saved", "audit", "confirm", "doctor", "expel", "installed_connectors", "keygen", "resume",
     "status", "verify",

@@ -9,12 +9,13 @@ from offboard.apply.retry import call_with_retries
 from offboard.apply.runs import RunSummary, unfinished_run
 from offboard.audit import AuditResult, find_notifier, notification, run_audit
 from offboard.audit.settings import audit_settings, notify_settings
-from offboard.errors import ConfigurationError, ExitCode, OffboardError
+from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.running import apply_new_plan, require_signing
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan
+from offboard.plans.playbook import Playbook
 from offboard.report.ledger import Ledger, ReportFiles
 from offboard.report.trusted import trusted_ledger
 from offboard.spi import Capability
@@ -34,8 +35,9 @@ class AuditRequest:
 @dataclass
 class Fix:
     member_id: str
-    plan: Plan
+    plan: Plan | None = None
     run: RunSummary | None = None  # None in a dry run
+    error: str | None = None  # why this member could not be fixed; the others still were
 
 
 @dataclass
@@ -48,7 +50,9 @@ class AuditOutcome:
 
     @property
     def exit_code(self) -> ExitCode:
-        return ExitCode.ERROR if self.notify_error else ExitCode(self.result.exit_code)
+        if self.notify_error:
+            return ExitCode.ERROR
+        return ExitCode.FAILED if any(f.error for f in self.fixes) else ExitCode(self.result.exit_code)
 
 
 def audit(session: Session, request: AuditRequest, ui: Interaction | None = None) -> AuditOutcome:
@@ -107,22 +111,32 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
     fixes: list[Fix] = []
     for member_id, names in systems.items():
         assert book is not None
-        person = session.member(member_id)
-        steps = tuple(step for step in book.steps if step.system in names)
-        if not steps:
-            raise OffboardError(f"the playbook {book.name} has no step for {', '.join(names)}: --fix cannot end "
-                                f"{person.id}'s access there")
-        limited = replace(book, steps=steps)
-        connectors = session.connectors_for(limited)
-        with session.member_lock(person.id):
-            interrupted = unfinished_run(session.journal, person.id)
-            if interrupted is not None:
-                raise OffboardError(f"an interrupted run {interrupted.id} for {person.id} is unfinished: finish it "
-                                    f"with `offboard resume {interrupted.id}`, then audit again")
-            plan = build_plan(result.revoked[person.id].kind, session.org, person, limited, connectors, session.retry)
-            ui.show_plan(plan)
-            fix = Fix(person.id, plan)
-            if not request.dry_run:
-                fix.run = apply_new_plan(session, plan, connectors, request.yes, ui)
-            fixes.append(fix)
+        try:
+            fixes.append(_fix_member(session, result, request, ui, book, member_id, names))
+        except Aborted:
+            raise
+        except OffboardError as exc:  # one member that cannot be fixed does not stop the others
+            fixes.append(Fix(member_id, error=str(exc)))
     return fixes
+
+
+def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui: Interaction, book: Playbook,
+                member_id: str, names: list[str]) -> Fix:
+    person = session.member(member_id)
+    steps = tuple(step for step in book.steps if step.system in names)
+    if not steps:
+        raise OffboardError(f"the playbook {book.name} has no step for {', '.join(names)}: --fix cannot end "
+                            f"{person.id}'s access there")
+    limited = replace(book, steps=steps)
+    connectors = session.connectors_for(limited)
+    with session.member_lock(person.id):
+        interrupted = unfinished_run(session.journal, person.id)
+        if interrupted is not None:
+            raise OffboardError(f"an interrupted run {interrupted.id} for {person.id} is unfinished: finish it "
+                                f"with `offboard resume {interrupted.id}`, then audit again")
+        plan = build_plan(result.revoked[person.id].kind, session.org, person, limited, connectors, session.retry)
+        ui.show_plan(plan)
+        fix = Fix(person.id, plan)
+        if not request.dry_run:
+            fix.run = apply_new_plan(session, plan, connectors, request.yes, ui)
+        return fix

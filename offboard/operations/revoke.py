@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
@@ -12,10 +12,9 @@ from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.running import apply_new_plan, refresh_waiting_runs, require_signing, run_to_report
 from offboard.operations.session import Session
-from offboard.plans.discovery import build_plan, discover_system
+from offboard.plans.discovery import build_plan, discover_system, member_entry
 from offboard.plans.plan import Plan, SystemPlan
 from offboard.plans.stale import refuse_if_stale
-from offboard.spi import Action
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None
             ui.note(f"Run {interrupted.id} for {person.id} is unfinished ({state}); finishing it instead of starting again.")
             if not request.yes and not ui.confirm_resume(interrupted.id, person.id):
                 raise Aborted("nothing was changed")
-            return ExpelResult(None, run=_finish(session, interrupted.id, ui))
+            return ExpelResult(None, run=_finish(session, interrupted.id, ui, request.yes))
         _mention_waiting_run(session, person.id, ui)
         plan = build_plan("expel", session.org, person, book, connectors, session.retry)
         ui.show_plan(plan)
@@ -79,11 +78,7 @@ def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None
             return ExpelResult(plan, saved_to=request.save_plan)
         if request.dry_run:
             return ExpelResult(plan)
-        unread = [s for s in plan.systems if s.error]
-        if unread and not request.partial:
-            raise OffboardError(
-                f"{_unread_text(unread)}, so nothing was changed. Fix that and run again, or pass --partial to cut "
-                "the systems that could be read now and read the others later with `offboard resume RUN`")
+        _refuse_unread(plan, request.partial)
         return ExpelResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
 
 
@@ -91,7 +86,7 @@ APPLIES = ("expel",)  # the kinds of plan `offboard apply` takes
 
 
 def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: bool = False,
-                ui: Interaction | None = None) -> RunSummary:
+                ui: Interaction | None = None, partial: bool = False) -> RunSummary:
     """Apply a saved plan: plan again, and apply the fresh plan only when it equals the saved one.
 
     Nothing is executed from the file itself: an edited plan (another user, another param, an
@@ -107,9 +102,14 @@ def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: 
     book = session.saved_playbook(str(saved.playbook.get("ref") or saved.playbook.get("name")))
     connectors = session.connectors_for(book)
     with session.member_lock(person.id):
+        interrupted = unfinished_run(session.journal, person.id)
+        if interrupted is not None:
+            raise OffboardError(f"run {interrupted.id} for {person.id} is unfinished: finish it first with "
+                                f"`offboard resume {interrupted.id}`; nothing was applied")
         fresh = build_plan(saved.kind, session.org, person, book, connectors, session.retry)
         refuse_if_stale(saved, fresh, plan_file)
         ui.show_plan(fresh)
+        _refuse_unread(fresh, partial)
         return apply_new_plan(session, fresh, connectors, yes, ui)
 
 
@@ -126,7 +126,7 @@ class ResumeResult:
         return self.not_interrupted.exit_code if self.not_interrupted else ExitCode.OK
 
 
-def resume(session: Session, run_id: str | None = None, ui: Interaction | None = None) -> ResumeResult:
+def resume(session: Session, run_id: str | None = None, ui: Interaction | None = None, yes: bool = False) -> ResumeResult:
     """Finish a run from its recorded plan: what was in flight is re-checked, failed actions are re-checked
     and tried again, and its report is signed. Without a run and with none interrupted, the steps that
     waiting runs' systems close themselves are looked at again."""
@@ -138,46 +138,62 @@ def resume(session: Session, run_id: str | None = None, ui: Interaction | None =
         summary = summarize(session.journal, run.id)
         if summary.status is not RunStatus.FAILED and not is_interrupted(session.journal, run.id):
             return ResumeResult(None, not_interrupted=summary)
-        return ResumeResult(_finish(session, run.id, ui))
+        return ResumeResult(_finish(session, run.id, ui, yes))
 
 
-def _finish(session: Session, run_id: str, ui: Interaction) -> RunSummary:
+def _finish(session: Session, run_id: str, ui: Interaction, yes: bool = False) -> RunSummary:
     """Take a stopped or failed run to its end and its report, with the connectors its recorded plan names:
     systems that could not be read are read now (their actions join the run), failed actions are tried again."""
     if summarize(session.journal, run_id).status is RunStatus.FAILED:
-        _read_unread_systems(session, run_id)
+        _read_unread_systems(session, run_id, ui, yes)
         session.journal.retry_failed(run_id)
     connectors = session.connectors_for_plan(Plan.from_dict(get_run(session.journal, run_id).plan))
     return run_to_report(session, run_id, connectors, ui)
 
 
-def _read_unread_systems(session: Session, run_id: str) -> None:
-    """The run's "read SYSTEM" steps (a run applied with --partial): discover each again, with today's credentials."""
+def _read_unread_systems(session: Session, run_id: str, ui: Interaction, yes: bool) -> None:
+    """The run's "read SYSTEM" steps (a run applied with --partial): discover each again, with today's
+    credentials, for the member and playbook the run was planned with; show what was found and ask."""
     run = get_run(session.journal, run_id)
     plan = Plan.from_dict(run.plan)
-    unread = [s for s in plan.systems if s.error]
-    if not unread:
+    if not any(s.error for s in plan.systems):
         return
-    book = session.saved_playbook(str(plan.playbook.get("ref") or plan.playbook.get("name")))
-    steps = {step.system: step for step in book.steps}
     person = session.member(run.member_id)
+    book = session.saved_playbook(str(plan.playbook.get("ref") or plan.playbook.get("name")))
+    changed = [what for what, now, then in (("the roster entry", member_entry(person), plan.member),
+                                             ("the playbook", book.sha256, plan.playbook.get("sha256"))) if now != then]
+    if changed:
+        raise StalePlanError(f"{' and '.join(changed)} of run {run_id} changed since it was planned, so the systems it "
+                             f"could not read are not read for it: plan again with: offboard expel {run.member_id}")
+    steps = {step.system: step for step in book.steps}
     connectors = session.connectors_for(book)
-    added: list[tuple[str, Action]] = []
-    for index, system in enumerate(plan.systems):
-        if system.error and system.system in steps:
-            plan.systems[index] = discover_system(steps[system.system], connectors.get(system.system), person, session.retry)
-            added += [(system.system, action) for action in plan.systems[index].actions]
-    session.journal.add_actions(run_id, plan.to_dict(), added)
+    read = replace(plan, systems=[discover_system(steps[s.system], connectors.get(s.system), person, session.retry)
+                                  for s in plan.systems if s.error and s.system in steps])
+    ui.show_plan(read)
+    if read.actions and not yes and not ui.confirm_apply(run.member_id, len(read.actions)):
+        raise Aborted("nothing was changed")
+    fresh = {s.system: s for s in read.systems}
+    plan.systems = [fresh.get(s.system, s) for s in plan.systems]
+    session.journal.add_actions(run_id, plan.to_dict(), read.actions)
 
 
-def _unread_text(unread: list[SystemPlan]) -> str:
-    return "; ".join(f"{s.system} {s.note}" for s in unread)
+def _refuse_unread(plan: Plan, partial: bool) -> None:
+    """A system that could not be read is never "nothing to do": a real run needs --partial to go without it."""
+    unread = [s for s in plan.systems if s.error]
+    if unread and not partial:
+        raise OffboardError(
+            f"{'; '.join(f'{s.system} {s.note}' for s in unread)}, so nothing was changed. Fix that and run again, "
+            "or pass --partial to cut the systems that could be read now and read the others later with "
+            "`offboard resume RUN`")
 
 
 def _mention_waiting_run(session: Session, member_id: str, ui: Interaction) -> None:
-    """A new run is fine, but the operator should know an earlier one still waits on people."""
+    """A new run is fine, but the operator should know what an earlier one left (its manual steps carry over)."""
     latest = session.journal.runs(member_id, limit=1)
     if latest and latest[0].status is RunStatus.INCOMPLETE:
         waiting = len(summarize(session.journal, latest[0].id).manual)
         ui.note(f"Note: run {latest[0].id} for {member_id} still waits on {waiting} manual step(s): "
                 f"offboard status {latest[0].id}")
+    elif latest and latest[0].status is RunStatus.FAILED:
+        ui.note(f"Note: run {latest[0].id} for {member_id} ended failed; this run plans again from what the systems "
+                f"show now (or finish that one with: offboard resume {latest[0].id})")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from offboard.apply.runs import RunSummary, carry_over, execute_run, refresh_run, start_run, summarize
+from offboard.apply.runs import RunSummary, carry_over, execute_run, get_run, refresh_run, start_run, summarize
 from offboard.apply.states import RunStatus
-from offboard.errors import Aborted, OffboardError
+from offboard.errors import Aborted, OffboardError, RunLocked
 from offboard.operations.interaction import Interaction
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
@@ -62,15 +62,31 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
 
 def refresh_waiting_runs(session: Session) -> dict[str, int]:
     """Look again at the steps waiting runs' systems close themselves (Slack deactivated by hand); a run
-    with steps closed gets its next report. Returns how many were closed, per run."""
+    with steps closed gets its next report. Returns how many were closed, per run. A member whose run is
+    going on right now (its lock is held) is left for later, not waited for."""
     closed: dict[str, int] = {}
     for run in session.journal.runs(limit=1000):
         if run.status is not RunStatus.INCOMPLETE:
             continue
-        with session.member_lock(run.member_id):
-            connectors = session.connectors_for_plan(Plan.from_dict(run.plan))
-            count = refresh_run(session.journal, run.id, connectors, session.retry)
-            if count:
-                issue_report(session, run.id)
-                closed[run.id] = count
+        try:
+            with session.member_lock(run.member_id):
+                count = _refresh(session, run.id)
+        except RunLocked:
+            continue
+        if count:
+            closed[run.id] = count
     return closed
+
+
+def refresh_one_run(session: Session, run_id: str) -> int:
+    """Close the run's self-closing steps its systems show done, under its member's lock; its report follows."""
+    with session.member_lock(get_run(session.journal, run_id).member_id):
+        return _refresh(session, run_id)
+
+
+def _refresh(session: Session, run_id: str) -> int:
+    connectors = session.connectors_for_plan(Plan.from_dict(get_run(session.journal, run_id).plan))
+    count = refresh_run(session.journal, run_id, connectors, session.retry)
+    if count:
+        issue_report(session, run_id)
+    return count

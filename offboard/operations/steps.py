@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from offboard.apply.confirm import ConfirmRequest, confirm_step
 from offboard.apply.journal import ActionRow, RunRow
-from offboard.apply.runs import RunSummary, find_run, get_run, refresh_run, summarize
+from offboard.apply.retry import RetryPolicy
+from offboard.apply.runs import RunSummary, find_run, summarize
 from offboard.apply.states import RunStatus
-from offboard.errors import ExitCode, OffboardError
-from offboard.operations.running import issue_report, refresh_waiting_runs
+from offboard.errors import ExitCode, OffboardError, RunLocked
+from offboard.operations.running import issue_report, refresh_one_run, refresh_waiting_runs
 from offboard.operations.session import Session
-from offboard.plans.plan import Plan
 from offboard.spi import Member
 
 RECENT = 20
+#: how `status` looks at systems: once more after a fault at most, never the minutes a run may wait
+QUICK_LOOK = RetryPolicy(max_attempts=2, max_seconds=10.0)
 
 
 @dataclass
@@ -60,11 +63,9 @@ def _member(session: Session, target: str) -> Member:
 
 
 def _detail(session: Session, run_id: str) -> RunDetail:
-    run = get_run(session.journal, run_id)
-    connectors = session.connectors_for_plan(Plan.from_dict(run.plan))
-    if refresh_run(session.journal, run.id, connectors, session.retry):
-        issue_report(session, run.id)
-    return RunDetail(summarize(session.journal, run.id), session.journal.actions(run.id))
+    with suppress(RunLocked):  # the run is going on right now: show it as it stands
+        refresh_one_run(session, run_id)
+    return RunDetail(summarize(session.journal, run_id), session.journal.actions(run_id))
 
 
 @dataclass
@@ -82,7 +83,8 @@ class ConfirmResult:
 def confirm(session: Session, run_id: str, request: ConfirmRequest) -> ConfirmResult:
     """Record a person's confirmation of a manual step; a closed step issues the run's next report."""
     run = find_run(session.journal, run_id)
-    step, closed = confirm_step(session.journal, run.id, request)
-    if closed:
-        issue_report(session, run.id)
-    return ConfirmResult(step, request.by.strip(), closed, summarize(session.journal, run.id))
+    with session.member_lock(run.member_id):  # never while a run of the member hands its steps over
+        step, closed = confirm_step(session.journal, run.id, request)
+        if closed:
+            issue_report(session, run.id)
+        return ConfirmResult(step, request.by.strip(), closed, summarize(session.journal, run.id))

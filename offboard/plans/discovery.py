@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.clock import utc_now
@@ -52,6 +53,11 @@ def discover_system(step: Step, connector: Connector | None, member: Member, ret
     return plan
 
 
+def member_entry(member: Member) -> dict[str, Any]:
+    """The member as a plan names them: who was planned for, every identity included."""
+    return {"id": member.id, "name": member.name, "email": member.email, "identities": dict(member.identities)}
+
+
 def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Playbook,
                connectors: Mapping[str, Connector], retry: RetryPolicy) -> Plan:
     """Discover every system of the playbook at once (they are independent)."""
@@ -59,7 +65,7 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
         systems = list(pool.map(lambda s: discover_system(s, connectors.get(s.system), member, retry), playbook.steps))
     return Plan(
         kind=kind, created=utc_now(), org=dict(org),
-        member={"id": member.id, "name": member.name, "email": member.email},
+        member=member_entry(member),
         playbook={"name": playbook.name, "ref": playbook.ref, "sha256": playbook.sha256},
         systems=systems,
     )

@@ -69,13 +69,22 @@ def test_on_failure_stop_skips_what_has_not_started(org, session):
     assert not set(org.fake.effects) & {r.action.id for r in skipped}
 
 
-def test_expel_again_after_a_failure_finishes_that_run_trying_only_what_failed(org, session):
+def test_expel_again_after_a_failure_plans_anew_and_does_only_what_is_left(org, session):
     org.fake.fault("fake:group:eng", "fatal")
     first = expel(session)
     assert first.status is RunStatus.FAILED
     again = expel(session)
-    assert again.run.id == first.run.id  # the same run, finished; no second run
-    assert again.counts["fake"] == {State.CHANGED: 5}
-    eng = rows(session, again)["fake:group:eng"]
+    assert again.run.id != first.run.id
+    assert again.counts["fake"] == {State.CHANGED: 1}
+    assert org.fake.effects.count("fake:group:eng") == 1
+
+
+def test_resume_of_a_failed_run_tries_only_what_failed_after_a_look(org, session):
+    org.fake.fault("fake:group:eng", "fatal")
+    first = expel(session)
+    finished = operations.resume(session, first.run.id).run
+    assert finished is not None and finished.run.id == first.run.id
+    assert finished.counts["fake"] == {State.CHANGED: 5}
+    eng = rows(session, finished)["fake:group:eng"]
     assert (eng.state, eng.last_error) == (State.CHANGED, None)
     assert org.fake.effects.count("fake:group:eng") == 1 and len(session.journal.runs()) == 1

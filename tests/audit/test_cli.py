@@ -255,3 +255,20 @@ def test_fix_at_a_terminal_asks_for_each_member_id_as_expel_does(org, cli, monke
     assert (code, err) == (2, UNSIGNED)
     assert sorted(org.fake.effects) == ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session", "fake:suspend"]
     assert cli("audit", "--unsigned")[0] == 0  # Bob's account is suspended and holds nothing: clean
+
+
+def test_fix_goes_on_with_the_other_members_when_one_cannot_be_fixed(emulated, cli, monkeypatch):
+    from offboard.operations import auditing
+
+    real = auditing._fix_member
+
+    def one_fails(session, result, request, ui, book, member_id, names):
+        if member_id == "m042":
+            raise auditing.OffboardError("the test says no")
+        return real(session, result, request, ui, book, member_id, names)
+
+    monkeypatch.setattr(auditing, "_fix_member", one_fails)
+    code, out, _ = cli("audit", "--fix", "--yes", "--unsigned", "--playbook", "test", "--json")
+    document = json.loads(out)
+    assert code == 2
+    assert {"member": "m042", "error": "the test says no"} in document["fix"]

@@ -111,3 +111,14 @@ def test_status_takes_a_member_as_well_as_a_run(cli, run_id):
     code, out, _ = cli("status", "bob@example.org")
     assert code == 0 and f"{run_id}  expel    m042       incomplete" in out
     assert cli("status", "nobody") == (1, "", "Error: no run and no member 'nobody': list runs with `offboard status`\n")
+
+
+def test_confirm_waits_for_a_run_of_the_member_going_on_and_status_does_not(org, cli, run_id):
+    from offboard.apply.locking import hold
+
+    with hold(org.root / ".offboard", "member-m042", "a run for m042"):
+        code, _, err = cli("confirm", run_id, "remove-signer", "--by", "Dana", "--reference", "CASE-1")
+        assert code == 1 and err.startswith("Error: a run for m042 is already running")
+        code, out, err = cli("status")
+        assert (code, err) == (0, "") and f"Run {run_id} (expel m042 Bob Example) is incomplete:" in out
+        assert cli("status", run_id)[0] == 3

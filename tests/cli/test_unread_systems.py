@@ -35,7 +35,10 @@ def test_with_partial_the_rest_is_cut_and_resume_reads_the_system_once_it_is_fix
     run_id = journal.runs()[0].id
     journal.close()
 
-    code, out, err = cli("resume", run_id)  # the token is set now: the fault was consumed
+    code, out, err = cli("resume", run_id)  # asks before applying what it reads only now; no terminal here
+    assert (code, err) == (1, "Error: confirmation needed but there is no terminal: review the plan with --dry-run, "
+                              "then pass --yes\n")
+    code, out, err = cli("resume", run_id, "--yes")  # the token is set now: the fault was consumed
     assert (code, err) == (3, "")  # read, applied; only the bank's manual step waits
     assert sorted(org.fake.effects) == ["fake:group:all", "fake:group:board", "fake:group:eng", "fake:session",
                                         "fake:suspend"]
@@ -47,3 +50,33 @@ def test_the_report_says_plainly_which_system_was_not_touched(org, cli):
     report = (org.root / out.split("Report: ")[1].strip()).with_suffix(".md").read_text()
     failed = report.split("### What failed")[1].split("###")[0]
     assert f"Fake System: not touched, it {UNREAD.removeprefix('fake ')}" in failed.replace("\\", "")
+
+
+def partial_run(org, cli) -> str:
+    org.fake.fault("resolve", "auth")
+    assert cli("expel", "m042", "--playbook", "test", "--yes", "--unsigned", "--partial")[0] == 2
+    journal = Journal(org.root / ".offboard" / "journal.sqlite3")
+    run_id = journal.runs()[0].id
+    journal.close()
+    return run_id
+
+
+def test_resume_never_reads_for_a_roster_entry_changed_since_the_run(org, cli):
+    run_id = partial_run(org, cli)
+    org.write("roster.csv", (org.root / "roster.csv").read_text().replace(
+        "id,name,email,personal_email,status", "id,name,email,personal_email,status,fake").replace(
+        "active\n", "active,\n").replace("m042,Bob Example,bob@example.org,bob@home.test,active,",
+                                           "m042,Bob Example,bob@example.org,bob@home.test,active,alice@example.org"))
+    code, _, err = cli("resume", run_id, "--yes")
+    assert (code, err) == (1, f"Error: the roster entry of run {run_id} changed since it was planned, so the systems it "
+                              "could not read are not read for it: plan again with: offboard expel m042\n")
+    assert org.fake.writes == 0
+
+
+def test_apply_of_a_saved_plan_with_an_unread_system_needs_partial(org, cli):
+    org.fake.fault("resolve", "auth", "auth")
+    assert cli("expel", "m042", "--playbook", "test", "--save-plan", "plan.json")[0] == 1  # saved; the dry run fails
+    code, _, err = cli("apply", "plan.json", "--yes", "--unsigned")
+    assert code == 1 and err.endswith("or pass --partial to cut the systems that could be read now and read the others "
+                                      "later with `offboard resume RUN`\n")
+    assert org.fake.writes == 0
