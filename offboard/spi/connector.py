@@ -9,14 +9,14 @@ is to describe (``discover``), to act idempotently (``apply``), to re-observe
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
 from offboard.apply.pacing import Pacer, RateLimit
 from offboard.spi.errors import AuthError, ConfigError
-from offboard.spi.model import Account, Action, Capability, Member, Outcome
+from offboard.spi.model import Account, Action, Capability, Member, Outcome, Restoration
 
 T = TypeVar("T")
 
@@ -132,11 +132,17 @@ class Connector(ABC):
         """
         return None
 
-    def snapshot(self, account: Account) -> dict[str, Any]:
-        raise NotImplementedError(f"{self.name} cannot snapshot accounts")
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        """What puts back the access ``applied`` removed: for suspension's end and reinstatement (``Capability.RESTORE``).
 
-    def restore(self, snapshot: Mapping[str, Any]) -> list[Action]:
-        raise NotImplementedError(f"{self.name} cannot restore accounts")
+        ``applied`` are the actions a suspension or expulsion applied, as the journal recorded them, each
+        with the ``before`` it observed. Read-only, like ``discover``: it re-observes the account and returns
+        one action per applied change whose ``before`` can come back and is not so already, with ``before``
+        the state now and ``after`` the recorded one (ids stable, so a restore plan can be saved and bound
+        like any plan); drift is not fatal (a group deleted meanwhile is left out, with the reason in
+        ``lost``); access gained meanwhile is never touched. What cannot come back goes in ``lost``.
+        """
+        raise NotImplementedError(f"{self.name} cannot restore access")
 
     def inventory(self) -> Iterator[Account]:
         """Every account in the system, streamed page by page (for audits)."""

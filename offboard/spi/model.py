@@ -197,3 +197,19 @@ class Outcome:
     @classmethod
     def skipped(cls, reason: str) -> Outcome:
         return cls(State.SKIPPED, reason)
+
+
+@dataclass(frozen=True)
+class NotRestorable:
+    """An applied change that cannot come back, and why (OAuth tokens: the member consents again)."""
+
+    action_id: str  # the applied action's id
+    reason: str  # a sentence for people
+
+
+@dataclass
+class Restoration:
+    """What ``Connector.plan_restore`` found: the actions that put access back, and what cannot come back."""
+
+    actions: list[Action] = field(default_factory=list)
+    lost: list[NotRestorable] = field(default_factory=list)

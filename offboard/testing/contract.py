@@ -180,6 +180,28 @@ class ConnectorContract:
             if action.phase is not Phase.MANUAL:
                 assert connector.check(action) in (True, None), f"{action.id} not in place after apply"
 
+    def test_restore_puts_back_what_was_removed(self, harness: Harness) -> None:
+        """``Capability.RESTORE``: after a run, ``plan_restore`` (read-only) and its actions bring the access back,
+        so that ``discover`` finds it again; what it says cannot come back is every change that is not reversible."""
+        connector = harness.connector
+        if Capability.RESTORE not in type(connector).capabilities:
+            pytest.skip("the connector cannot restore access")
+        applied = [a for a in order_for_apply(connector.discover(resolved(harness))) if a.phase is not Phase.MANUAL]
+        for action in applied:
+            connector.apply(action)
+        before = harness.writes()
+        restoration = connector.plan_restore(resolved(harness), applied)
+        assert harness.writes() == before, "plan_restore changed the system"
+        lost = {item.action_id for item in restoration.lost}
+        assert {a.id for a in applied if not a.reversible} <= lost, "a change that cannot be undone is not listed as lost"
+        for action in order_for_apply(restoration.actions):
+            outcome = connector.apply(action)
+            assert outcome.state is State.CHANGED, f"restoring {action.id}: {outcome}"
+        assert connector.plan_restore(resolved(harness), applied).actions == [], "restored, yet more to restore"
+        found = {a.id for a in connector.discover(resolved(harness))}
+        missing = [a.id for a in applied if a.reversible and a.id not in lost and a.id not in found]
+        assert missing == [], f"not back after the restore: {missing}"
+
     def test_no_secret_in_any_output(self, harness: Harness, caplog: pytest.LogCaptureFixture, capsys) -> None:
         caplog.set_level(logging.DEBUG)
         connector = harness.connector
