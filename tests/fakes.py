@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,10 @@ from offboard.spi import (
     FatalError,
     ManualStep,
     Member,
+    NotRestorable,
     Outcome,
     Phase,
+    Restoration,
     RetriableError,
     registry,
 )
@@ -77,7 +79,7 @@ class FakeConnector(Connector):
     name = "fake"
     title = "Fake System"
     version = "9.9.9"
-    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY})
+    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY, Capability.RESTORE})
     config_fields = (
         ConfigField("state_file", "JSON file holding the fake system", required=True),
         ConfigField("token_env", "environment variable with the API token", secret=True),
@@ -126,8 +128,22 @@ class FakeConnector(Connector):
         known = {"fake:session": "session", "fake:suspend": "active", "fake:ui-only": "ui-only"}
         return known.get(action.id, action.params.get("item", ""))
 
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        """Each removed item that can come back is given back; a sign-out cannot be undone."""
+        access = self.system.load()["users"][account.id]["access"]
+        restoration = Restoration()
+        for action in applied:
+            item = self._item(action)
+            if not action.reversible:
+                restoration.lost.append(NotRestorable(action.id, "an ended session does not come back"))
+            elif item not in access:
+                restoration.actions.append(Action(f"fake:restore:{item}", self.name, "restore", f"Give back {item}",
+                                                  Phase.CLEAN, True, None, item, account, params={"item": item}))
+        return restoration
+
     def check(self, action: Action) -> bool:
-        return self._item(action) not in self.system.load()["users"][action.account.id]["access"]
+        present = self._item(action) in self.system.load()["users"][action.account.id]["access"]
+        return present if action.kind == "restore" else not present
 
     def apply(self, action: Action) -> Outcome:
         if action.phase is Phase.MANUAL:
@@ -152,9 +168,9 @@ class FakeConnector(Connector):
         item = self._item(action)
         with system.edit() as state:
             access = state["users"][action.account.id]["access"]
-            if item not in access:
+            if (item in access) is (action.kind == "restore"):
                 return Outcome.ok()
-            access.remove(item)
+            access.append(item) if action.kind == "restore" else access.remove(item)
             state["effects"].append(action.id)
             state["writes"] += 1
         if fault == "hang-after":

@@ -195,8 +195,10 @@ class ConnectorContract:
         lost = {item.action_id for item in restoration.lost}
         assert {a.id for a in applied if not a.reversible} <= lost, "a change that cannot be undone is not listed as lost"
         for action in order_for_apply(restoration.actions):
+            before = harness.writes()
             outcome = connector.apply(action)
             assert outcome.state is State.CHANGED, f"restoring {action.id}: {outcome}"
+            assert harness.writes() > before, f"restoring {action.id} answered changed but sent no write"
         assert connector.plan_restore(resolved(harness), applied).actions == [], "restored, yet more to restore"
         found = {a.id for a in connector.discover(resolved(harness))}
         missing = [a.id for a in applied if a.reversible and a.id not in lost and a.id not in found]
