@@ -12,7 +12,9 @@ import typer
 from offboard.cli.app import app, console, say
 from offboard.cli.prompts import TerminalInteraction
 from offboard.cli.render import show_summary
-from offboard.plans.plan import Plan
+
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.plans.plan import Plan
 
 if TYPE_CHECKING:
     from offboard.operations.demo import DemoResult

@@ -5,20 +5,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from offboard.apply.engine import Listener
-from offboard.audit import AuditResult
 from offboard.cli.render import LiveProgress, show_plan
-from offboard.cli.render_audit import show_audit
 from offboard.errors import OffboardError
 from offboard.operations.interaction import no_progress
-from offboard.plans.plan import Plan
-from offboard.report.ledger import ReportFiles
 from offboard.text import for_terminal
+
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.apply.engine import Listener
+    from offboard.audit import AuditResult
+    from offboard.plans.plan import Plan
+    from offboard.report.ledger import ReportFiles
 
 
 class Keyboard:
@@ -60,6 +62,8 @@ class TerminalInteraction:
 
     def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
         if not self.as_json:
+            from offboard.cli.render_audit import show_audit  # the audit's table: only when an audit ran
+
             show_audit(self.out, result, files)
             self._shown_before = True
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
-from offboard.apply.journal import ActionRow, RunRow
-from offboard.apply.runs import ManualItem, RunSummary
 from offboard.apply.states import OUTCOME_ORDER, RunStatus
-from offboard.plans.plan import Plan
 from offboard.spi import Action, Phase, State
 from offboard.text import for_terminal
+
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.apply.journal import ActionRow, RunRow
+    from offboard.apply.runs import ManualItem, RunSummary
+    from offboard.plans.plan import Plan
 
 
 def put(console: Console, text: str | Text) -> None:

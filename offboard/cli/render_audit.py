@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
-from offboard.audit import AuditResult
 from offboard.cli.render import put
-from offboard.report.ledger import ReportFiles
 from offboard.text import for_terminal
+
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.audit import AuditResult
+    from offboard.report.ledger import ReportFiles
 
 COLUMNS = ("SITUATION", "SYSTEM", "ACCOUNT", "MEMBER", "DETAIL")
 

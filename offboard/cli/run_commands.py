@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from offboard import operations
-from offboard.apply.runs import RunSummary
 from offboard.cli.app import ConfigOption, JsonOption, app, console, err_console, print_json, say, terminal
 from offboard.cli.render import put, show_summary
 from offboard.errors import ExitCode
+
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.apply.runs import RunSummary
 
 
 @app.command()

@@ -3,20 +3,48 @@
 Each takes a ``Session`` (config, roster, journal, connectors: opened once, all closed at
 the end) and a typed request, talks to the person through an ``Interaction``, and returns a
 typed result with its exit code. ``offboard.operations.demo`` is apart: it starts emulators.
+
+The names are imported on first use (PEP 562), so that ``offboard --help`` loads none of the
+machinery behind them.
 """
 
-from offboard.apply.confirm import ConfirmRequest
-from offboard.operations.auditing import AuditOutcome, AuditRequest, audit
-from offboard.operations.checks import Checkup, InstalledConnector, doctor, installed_connectors
-from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
-from offboard.operations.revoke import ExpelRequest, ExpelResult, ResumeResult, apply_saved, expel, resume
-from offboard.operations.session import Session
-from offboard.operations.steps import QUICK_LOOK, ConfirmResult, RunDetail, RunList, confirm, status
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from offboard.apply.confirm import ConfirmRequest
+    from offboard.operations.auditing import AuditOutcome, AuditRequest, audit
+    from offboard.operations.checks import Checkup, InstalledConnector, doctor, installed_connectors
+    from offboard.operations.interaction import Interaction, Silent
+    from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
+    from offboard.operations.revoke import ExpelRequest, ExpelResult, ResumeResult, apply_saved, expel, resume
+    from offboard.operations.session import Session
+    from offboard.operations.steps import QUICK_LOOK, ConfirmResult, RunDetail, RunList, confirm, status
+
+_WHERE = {
+    "offboard.apply.confirm": ("ConfirmRequest",),
+    "offboard.operations.auditing": ("AuditOutcome", "AuditRequest", "audit"),
+    "offboard.operations.checks": ("Checkup", "InstalledConnector", "doctor", "installed_connectors"),
+    "offboard.operations.interaction": ("Interaction", "Silent"),
+    "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
+    "offboard.operations.revoke": ("ExpelRequest", "ExpelResult", "ResumeResult", "apply_saved", "expel", "resume"),
+    "offboard.operations.session": ("Session",),
+    "offboard.operations.steps": ("QUICK_LOOK", "ConfirmResult", "RunDetail", "RunList", "confirm", "status"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
-    "QUICK_LOOK", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult", "ExpelRequest", "ExpelResult",
-    "InstalledConnector", "Interaction", "KeygenRequest", "NewKey", "ResumeResult", "RunDetail", "RunList", "Session", "Silent",
-    "VerifyRequest", "apply_saved", "audit", "confirm", "doctor", "expel", "installed_connectors", "keygen", "resume",
-    "status", "verify",
+    "QUICK_LOOK", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult", "ExpelRequest",
+    "ExpelResult", "InstalledConnector", "Interaction", "KeygenRequest", "NewKey", "ResumeResult", "RunDetail", "RunList",
+    "Session", "Silent", "VerifyRequest", "apply_saved", "audit", "confirm", "doctor", "expel", "installed_connectors",
+    "keygen", "resume", "status", "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_MODULE_OF[name]), name)
+    globals()[name] = value  # once: later lookups (and a test's monkeypatch) see a plain attribute
+    return value

@@ -12,11 +12,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Protocol
 
-from offboard.apply.engine import Listener
-from offboard.plans.plan import Plan
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
+    from offboard.apply.engine import Listener
     from offboard.audit import AuditResult
+    from offboard.plans.plan import Plan
     from offboard.report.ledger import ReportFiles
 
 
