@@ -16,33 +16,31 @@ user was suspended meanwhile), the connector looks then.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from offboard.spi import Action, FatalError, NotFoundError, Outcome, RetriableError
 
+from . import undo
 from .api import Gateway
-
-Params = Mapping[str, Any]
-Pace = Callable[[str], None]
-Seen = tuple[bool | None, str]
-Done = tuple[bool, str]  # (changed, sentence): False when a delete found the item already gone
-Observe = Callable[[Gateway, Params], Seen]
-Act = Callable[[Gateway, Params, Pace], Done]
+from .blocks import (
+    Done,
+    Kind,
+    Pace,
+    Params,
+    Seen,
+    delete,
+    gone,
+    mailbox,
+    moot_once_suspended,
+    user_field,
+    user_of,
+    write,
+)
 
 TRANSFER_POLLS = 60  # polls of one apply; paced by the engine's "datatransfer-poll" bucket
 UNDER_WAY = ("new", "inProgress")  # a data transfer's statuses before "completed" or "failed"
 DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUNT_WIPED"},
                "admin_account_wipe": {"ACCOUNT_WIPING", "ACCOUNT_WIPED", "WIPING", "WIPED"}}
-SUSPENDED = "the account is suspended: it can no longer sign in or use a session"
-MAILBOX_CLOSED = "the account is suspended: Gmail serves neither its mailbox nor its settings"
-
-
-@dataclass(frozen=True)
-class Kind:
-    observe: Observe
-    act: Act
-    write_first: bool = False
 
 
 # -- what apply, apply_planned and check call
@@ -75,68 +73,10 @@ def act(gw: Gateway, action: Action, pace: Pace) -> Outcome:
     return Outcome.changed(detail) if changed else Outcome.ok(detail)
 
 
-# -- building blocks; sentences may name params, as in "removed from {group}"
-
-def _user(gw: Gateway, p: Params) -> dict[str, Any]:
-    user = gw.user(p["user"])
-    if user is None:
-        raise NotFoundError(f"user {p['user']} no longer exists")
-    return user
-
-
-def _suspended(gw: Gateway, p: Params) -> bool:
-    return bool(_user(gw, p).get("suspended"))
-
-
-def _moot_once_suspended(gw: Gateway, p: Params) -> Seen:
-    """Sign-out and password reset leave no trace to read back; suspension makes them moot."""
-    return (True, SUSPENDED) if _suspended(gw, p) else (None, "")
-
-
-def _mailbox(read: Observe) -> Observe:
-    """Gmail refuses settings calls for a suspended user; so does the need for them."""
-    def observe(gw: Gateway, p: Params) -> Seen:
-        return (True, MAILBOX_CLOSED) if _suspended(gw, p) else read(gw, p)
-    return observe
-
-
-def _gone(present: Callable[[Gateway, Params], bool], already: str) -> Observe:
-    """Done once the item (a token, a membership, a setting that is on) is no longer there."""
-    def observe(gw: Gateway, p: Params) -> Seen:
-        there = present(gw, p)
-        return (not there, "" if there else already.format_map(p))
-    return observe
-
-
-def _user_field(name: str, wanted: Callable[[Params], Any]) -> Observe:
-    """A field of the user resource that must hold ``wanted(params)``."""
-    def observe(gw: Gateway, p: Params) -> Seen:
-        target = wanted(p)
-        done = _user(gw, p).get(name) == target
-        return (done, f"{name} is already {target}" if done else "")
-    return observe
-
-
-def _write(call: Callable[[Gateway, Params], object], done: str) -> Act:
-    """An update or a command: it changes something each time it is sent."""
-    def act(gw: Gateway, p: Params, pace: Pace) -> Done:
-        call(gw, p)
-        return True, done.format_map(p)
-    return act
-
-
-def _delete(call: Callable[[Gateway, Params], bool], done: str, already: str) -> Act:
-    """A delete that finds the item gone (Google's 404) changed nothing."""
-    def act(gw: Gateway, p: Params, pace: Pace) -> Done:
-        gone = call(gw, p)
-        return gone, (done if gone else already).format_map(p)
-    return act
-
-
 def _gmail_off(is_on: Callable[[Gateway, str], bool], turn_off: Callable[[Gateway, str], None], what: str) -> Kind:
     """A Gmail setting that must end up off: auto-forwarding, POP, IMAP."""
-    return Kind(_mailbox(_gone(lambda gw, p: is_on(gw, p["user"]), f"{what} already off")),
-                _write(lambda gw, p: turn_off(gw, p["user"]), f"{what} turned off"), write_first=True)
+    return Kind(mailbox(gone(lambda gw, p: is_on(gw, p["user"]), f"{what} already off")),
+                write(lambda gw, p: turn_off(gw, p["user"]), f"{what} turned off"), write_first=True)
 
 
 def _device_seen(gw: Gateway, p: Params) -> Seen:
@@ -173,7 +113,7 @@ def _our_transfers(gw: Gateway, p: Params) -> list[dict[str, Any]]:
 
 
 def _transfer_seen(gw: Gateway, p: Params) -> Seen:
-    _user(gw, p)  # transfers are listed by user id, which outlives the user: check the user is there
+    user_of(gw, p)  # transfers are listed by user id, which outlives the user: check the user is there
     done = any(_status(t) == "completed" for t in _our_transfers(gw, p))
     return (done, "data already transferred" if done else "")
 
@@ -198,37 +138,44 @@ def _transfer(gw: Gateway, p: Params, pace: Pace) -> Done:
     raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} is still in progress", retry_after=60)
 
 
-# -- the table, in plan order
+# -- the table: the rows that end access, in plan order, then those that put it back (``restore``)
+
+_ORG_UNIT = Kind(
+    user_field("orgUnitPath", lambda p: p["orgUnitPath"]),
+    write(lambda gw, p: gw.update_user(p["user"], {"orgUnitPath": p["orgUnitPath"]},
+                                       f"moving {p['user']} to {p['orgUnitPath']}"),
+          "moved to org unit {orgUnitPath}"),
+    write_first=True)
 
 KINDS: dict[str, Kind] = {
     "signout": Kind(
-        _moot_once_suspended,
-        _write(lambda gw, p: gw.sign_out(p["user"]), "signed out of every web and device session"),
+        moot_once_suspended,
+        write(lambda gw, p: gw.sign_out(p["user"]), "signed out of every web and device session"),
         write_first=True),
     "token": Kind(
-        _gone(lambda gw, p: any(t.get("clientId") == p["client_id"] for t in gw.tokens(p["user"])),
+        gone(lambda gw, p: any(t.get("clientId") == p["client_id"] for t in gw.tokens(p["user"])),
               "token already revoked"),
-        _delete(lambda gw, p: gw.delete_token(p["user"], p["client_id"]),
+        delete(lambda gw, p: gw.delete_token(p["user"], p["client_id"]),
                 "revoked the token of {app}", "token was already revoked"),
         write_first=True),
     "asp": Kind(
-        _gone(lambda gw, p: any(int(a.get("codeId", -1)) == int(p["code_id"]) for a in gw.asps(p["user"])),
+        gone(lambda gw, p: any(int(a.get("codeId", -1)) == int(p["code_id"]) for a in gw.asps(p["user"])),
               "app password already deleted"),
-        _delete(lambda gw, p: gw.delete_asp(p["user"], int(p["code_id"])),
+        delete(lambda gw, p: gw.delete_asp(p["user"], int(p["code_id"])),
                 "deleted app password {name}", "app password was already deleted"),
         write_first=True),
     "backup_codes": Kind(
-        _gone(lambda gw, p: gw.backup_code_count(p["user"]) > 0, "no valid backup codes left"),
-        _write(lambda gw, p: gw.invalidate_backup_codes(p["user"]), "backup verification codes invalidated"),
+        gone(lambda gw, p: gw.backup_code_count(p["user"]) > 0, "no valid backup codes left"),
+        write(lambda gw, p: gw.invalidate_backup_codes(p["user"]), "backup verification codes invalidated"),
         write_first=True),
     "password": Kind(
-        _moot_once_suspended,
-        _write(lambda gw, p: gw.reset_password(p["user"]), "password reset to a random one that nobody knows"),
+        moot_once_suspended,
+        write(lambda gw, p: gw.reset_password(p["user"]), "password reset to a random one that nobody knows"),
         write_first=True),
     "gmail_delegate": Kind(
-        _mailbox(_gone(lambda gw, p: any(d.get("delegateEmail", "").lower() == p["delegate"].lower()
+        mailbox(gone(lambda gw, p: any(d.get("delegateEmail", "").lower() == p["delegate"].lower()
                                          for d in gw.delegates(p["user"])), "delegate already removed")),
-        _delete(lambda gw, p: gw.remove_delegate(p["user"], p["delegate"]),
+        delete(lambda gw, p: gw.remove_delegate(p["user"], p["delegate"]),
                 "removed mail delegate {delegate}", "delegate was already removed"),
         write_first=True),
     "gmail_forwarding": _gmail_off(lambda gw, user: bool(gw.forwarding(user).get("enabled")),
@@ -238,38 +185,69 @@ KINDS: dict[str, Kind] = {
     "gmail_imap": _gmail_off(lambda gw, user: bool(gw.imap(user).get("enabled")),
                              lambda gw, user: gw.disable_imap(user), "IMAP"),
     "suspend": Kind(
-        _user_field("suspended", lambda p: True),
-        _write(lambda gw, p: gw.update_user(p["user"], {"suspended": True}, f"suspending {p['user']}"),
+        user_field("suspended", lambda p: True),
+        write(lambda gw, p: gw.update_user(p["user"], {"suspended": True}, f"suspending {p['user']}"),
                "account suspended"),
         write_first=True),
     "device": Kind(_device_seen, _device_action),  # the device's status decides the answer: look first
     "transfer": Kind(_transfer_seen, _transfer),  # this action's transfer is found again, never started twice
     "group": Kind(
-        _gone(lambda gw, p: gw.membership(p["group"], p["user"]) is not None, "not a member of {group}"),
-        _delete(lambda gw, p: gw.remove_member(p["group"], p["user"]),
+        gone(lambda gw, p: gw.membership(p["group"], p["user"]) is not None, "not a member of {group}"),
+        delete(lambda gw, p: gw.remove_member(p["group"], p["user"]),
                 "removed from {group}", "was already out of {group}"),
         write_first=True),
     "admin_role": Kind(
-        _gone(lambda gw, p: any(a.get("roleAssignmentId") == p["assignment_id"]
+        gone(lambda gw, p: any(a.get("roleAssignmentId") == p["assignment_id"]
                                 for a in gw.role_assignments(p["user"])), "admin role already removed"),
-        _delete(lambda gw, p: gw.delete_role_assignment(p["assignment_id"]),
+        delete(lambda gw, p: gw.delete_role_assignment(p["assignment_id"]),
                 "removed admin role {role}", "admin role was already removed"),
         write_first=True),
     "gal": Kind(
-        _user_field("includeInGlobalAddressList", lambda p: False),
-        _write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": False},
+        user_field("includeInGlobalAddressList", lambda p: False),
+        write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": False},
                                             f"hiding {p['user']} from the address list"),
                "hidden from the global address list"),
         write_first=True),
-    "org_unit": Kind(
-        _user_field("orgUnitPath", lambda p: p["orgUnitPath"]),
-        _write(lambda gw, p: gw.update_user(p["user"], {"orgUnitPath": p["orgUnitPath"]},
-                                            f"moving {p['user']} to {p['orgUnitPath']}"),
-               "moved to org unit {orgUnitPath}"),
-        write_first=True),
+    "org_unit": _ORG_UNIT,
     "license": Kind(
-        _gone(lambda gw, p: gw.has_license(p["product"], p["sku"], p["user"]), "licence already removed"),
-        _delete(lambda gw, p: gw.remove_license(p["product"], p["sku"], p["user"]),
+        gone(lambda gw, p: gw.has_license(p["product"], p["sku"], p["user"]), "licence already removed"),
+        delete(lambda gw, p: gw.remove_license(p["product"], p["sku"], p["user"]),
                 "licence {product}/{sku} removed", "licence was already removed"),
         write_first=True),
+    # -- putting access back; an insert is refused when the item is there already: look first
+    "unsuspend": Kind(
+        user_field("suspended", lambda p: False),
+        write(lambda gw, p: gw.update_user(p["user"], {"suspended": False}, f"unsuspending {p['user']}"),
+              "account unsuspended"),
+        write_first=True),
+    "restore_license": Kind(
+        lambda gw, p: (lambda held: (held, "licence already assigned" if held else ""))(
+            gw.has_license(p["product"], p["sku"], p["user"])),
+        write(lambda gw, p: gw.add_license(p["product"], p["sku"], p["user"]), "licence {product}/{sku} assigned")),
+    "restore_org_unit": _ORG_UNIT,
+    "restore_group": Kind(
+        undo.member_seen,
+        write(lambda gw, p: gw.add_member(p["group"], p["user"], p["role"], p.get("delivery_settings")),
+              "added back to {group} as {role}")),
+    "restore_admin_role": Kind(
+        undo.role_seen,
+        write(lambda gw, p: gw.add_role_assignment(p["role_id"], p["user_id"], p["scope"], p.get("org_unit_id")),
+              "admin role {role} assigned again")),
+    "restore_gal": Kind(
+        user_field("includeInGlobalAddressList", lambda p: True),
+        write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": True},
+                                           f"showing {p['user']} in the address list"),
+              "shown in the global address list again"),
+        write_first=True),
+    "restore_device": Kind(undo.device_seen, undo.device_back, write_first=True),
+    "restore_delegate": Kind(
+        undo.delegate_back,
+        write(lambda gw, p: gw.add_delegate(p["user"], p["delegate"]), "mail delegate {delegate} added back")),
+    "restore_forwarding": Kind(undo.gmail_setting(lambda gw, u: gw.forwarding(u), "auto-forwarding"),
+                               undo.set_gmail(lambda gw, u, s: gw.set_forwarding(u, s), "auto-forwarding"),
+                               write_first=True),
+    "restore_pop": Kind(undo.gmail_setting(lambda gw, u: gw.pop(u), "POP"),
+                        undo.set_gmail(lambda gw, u, s: gw.set_pop(u, s), "POP"), write_first=True),
+    "restore_imap": Kind(undo.gmail_setting(lambda gw, u: gw.imap(u), "IMAP"),
+                         undo.set_gmail(lambda gw, u, s: gw.set_imap(u, s), "IMAP"), write_first=True),
 }

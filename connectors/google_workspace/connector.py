@@ -10,7 +10,7 @@ delegation. The engine owns retries, so every failure is classified, never retri
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from offboard.spi import (
@@ -27,12 +27,14 @@ from offboard.spi import (
     NotFoundError,
     Outcome,
     RateLimit,
+    Restoration,
     check_endpoint,
 )
 
 from . import actions, doctor
 from .api import Gateway, GoogleClients
 from .plan import Planner, Settings
+from .restore import Restorer
 
 NEVER = "1970-01-01T00:00:00.000Z"  # Google's lastLoginTime for "never signed in"
 RESOLVED_FRESH = 10.0  # seconds during which discover uses the user that resolve just read
@@ -43,7 +45,7 @@ class GoogleWorkspaceConnector(Connector):
     name = "google"
     title = "Google Workspace"
     version = "0.1.0"
-    capabilities = frozenset({Capability.REVOKE, Capability.SUSPEND, Capability.INVENTORY})
+    capabilities = frozenset({Capability.REVOKE, Capability.SUSPEND, Capability.RESTORE, Capability.INVENTORY})
     permissions = doctor.ALL_SCOPES
     max_concurrency = 10
     # Spacing of the polls that wait for a Drive/Calendar transfer: one at once, then one every 5 s.
@@ -138,6 +140,10 @@ class GoogleWorkspaceConnector(Connector):
 
     def check(self, action: Action) -> bool | None:
         return actions.observe(self.gateway, action)[0]
+
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        """Read-only: what puts back the access ``applied`` removed, and what cannot come back (``restore``)."""
+        return Restorer(self.gateway, self.name).plan(account, applied)
 
     def inventory(self) -> Iterator[Account]:
         """Every user, one users.list call per page of 500."""

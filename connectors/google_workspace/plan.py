@@ -181,7 +181,9 @@ class Planner:
         for a in assignments:
             role = names.get(a["roleId"], a["roleId"])
             actions.append(action(
-                f"admin-role:{a['roleAssignmentId']}", "admin_role", f"Remove admin role {role}", Phase.CLEAN, True,
+                # Named by role and scope, not by assignment id: a reinstated role comes back under a new id.
+                f"admin-role:{a['roleId']}" + (f":{a['orgUnitId']}" if a.get("orgUnitId") else ""), "admin_role",
+                f"Remove admin role {role}", Phase.CLEAN, True,
                 before={"role": role, "role_id": a["roleId"], "scope": a.get("scopeType"),
                         "org_unit_id": a.get("orgUnitId")},
                 assignment_id=a["roleAssignmentId"], role=role))

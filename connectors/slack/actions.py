@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from offboard.spi import Account, Action, FatalError, ManualStep, NotFoundError, Outcome, Phase, State
 
-from . import observe
+from . import observe, restore_acts
 from .api import SlackApi
 from .errors import PlanLimitError, RefusedError
 
@@ -223,6 +223,12 @@ KINDS: dict[str, Kind] = {
     "channel-kick": Kind(lambda slack, p: not in_channel(slack, p), _kick,
                          lambda slack, p: _kick(slack, p, look_first=False)),
     "usergroup": Kind(_out_of_usergroup, _leave_usergroup),
+    # Restore kinds (``restore_plan`` builds them): reactivation, then the channels and groups it does not bring back.
+    "reactivate": Kind(restore_acts.active, restore_acts.reactivate),
+    "reactivate-manual": Kind(restore_acts.active, restore_acts.reactivate_by_hand),
+    "channel-invite": Kind(restore_acts.in_channel, restore_acts.invite,
+                           lambda slack, p: restore_acts.invite(slack, p, look_first=False)),
+    "usergroup-rejoin": Kind(restore_acts.in_usergroup, restore_acts.rejoin_usergroup),
 }
 
 

@@ -119,13 +119,18 @@ class SlackApi:
 
     # -- SCIM
 
-    def scim_call(self, verb: str, path: str, what: str) -> Any:
+    @property
+    def scim_version(self) -> int:
+        """2 when ``scim_base_url`` names SCIM v2; otherwise 1 (slack-sdk's default root is v1)."""
+        return 2 if self._scim_base_url.rstrip("/").endswith("/v2") else 1
+
+    def scim_call(self, verb: str, path: str, what: str, body: dict[str, Any] | None = None) -> Any:
         """One SCIM request; non-2xx answers become errors (the SDK returns them instead of raising)."""
         client = self.scim()
         if verb != "GET":
             self._pace("scim_write")
         try:
-            response = client.api_call(http_verb=verb, path=path)
+            response = client.api_call(http_verb=verb, path=path, body_params=body)
         except Exception as exc:
             raise errors.from_exception(f"SCIM {what}", exc) from None
         if not 200 <= response.status_code < 300:

@@ -13,7 +13,7 @@ only what is read once per connector (the workspace, the users.list email direct
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from offboard.spi import (
@@ -27,10 +27,11 @@ from offboard.spi import (
     Member,
     NotFoundError,
     Outcome,
+    Restoration,
     check_endpoint,
 )
 
-from . import actions, doctor, observe
+from . import actions, doctor, observe, restore_plan
 from .api import RATE_LIMITS, SlackApi
 
 READ_FANOUT = 4  # discovery's reads at once: users.info, users.conversations, usergroups.list, auth.test
@@ -41,7 +42,7 @@ class SlackConnector(Connector):
     name = "slack"
     title = "Slack"
     version = "0.1.0"
-    capabilities = frozenset({Capability.REVOKE, Capability.INVENTORY, Capability.NOTIFY})
+    capabilities = frozenset({Capability.REVOKE, Capability.RESTORE, Capability.INVENTORY, Capability.NOTIFY})
     config_fields = (
         ConfigField("token_env", "environment variable holding an admin's user token (xoxp-...)",
                     default="SLACK_ADMIN_TOKEN", secret=True),
@@ -127,6 +128,10 @@ class SlackConnector(Connector):
     def check(self, action: Action) -> bool | None:
         kind = actions.KINDS.get(action.kind)
         return kind.observe(self, action.params) if kind else None
+
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        """Read-only: reactivation, channel invitations and user groups back; the rest in ``lost``, with why."""
+        return restore_plan.restoration(self, account, applied, scim=self.config["scim"])
 
     # -- audits, notices, doctor
 

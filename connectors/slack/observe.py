@@ -187,3 +187,16 @@ def usergroup_disabled(api: SlackApi, group_id: str) -> bool:
         if group["id"] == group_id:
             return bool(group.get("date_delete"))
     raise FatalError(f"Slack user group {group_id} no longer exists")
+
+
+def usergroup_state(api: SlackApi, group_id: str) -> dict[str, Any] | None:
+    """One user group's members and whether it is disabled, in one read; ``None`` when it no longer exists."""
+    groups = api.read("usergroups.list", include_disabled=True, include_users=True).data.get("usergroups") or []
+    return next(({"users": list(g.get("users") or []), "disabled": bool(g.get("date_delete"))}
+                 for g in groups if g["id"] == group_id), None)
+
+
+def channel_info(api: SlackApi, channel_id: str) -> dict[str, Any]:
+    """conversations.info as the admin sees it (``is_member``: the admin's own membership); NotFoundError when the
+    channel is gone or private and the admin is not in it."""
+    return dict(api.read("conversations.info", channel=channel_id).data["channel"])

@@ -11,10 +11,13 @@ METHOD_TIERS = {
     "users.conversations": "tier3",
     "conversations.members": "tier4",
     "conversations.kick": "tier3",
+    "conversations.info": "tier3",
+    "conversations.invite": "tier3",
     "usergroups.list": "tier2",
     "usergroups.users.list": "tier2",
     "usergroups.users.update": "tier2",
     "usergroups.disable": "tier2",
+    "usergroups.enable": "tier2",
     "admin.users.session.reset": "tier2",
 }
 

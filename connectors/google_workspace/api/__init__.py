@@ -1,8 +1,9 @@
 """The only code that speaks HTTP to Google: google-api-python-client, google-auth and httplib2 live here.
 
-Three modules because together they pass 300 lines: ``clients`` is the transport
+Four modules because together they pass 300 lines: ``clients`` is the transport
 (credentials, one Http per thread, token grants), ``transport`` the httplib2 Http that sends
-each request once, and ``gateway`` every call the connector makes, by name. The libraries
+each request once, ``gateway`` every call the connector makes, by name, and ``putback`` (a mixin
+of it) the writes that put access back. The libraries
 load on the first call, so that loading the connector stays cheap.
 """
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from offboard.spi import NotFoundError
 
 from .clients import GoogleClients
+from .putback import PutBack
 
 CUSTOMER = "my_customer"
 DRIVE_APP_ID = "55656082996"
@@ -40,7 +41,7 @@ def _once(fn: Callable[[], T], /) -> T:
     return fn()
 
 
-class Gateway:
+class Gateway(PutBack):
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
                  user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT, read: Retrying = _once) -> None:
         self.clients = clients

@@ -16,6 +16,7 @@ from offboard.testing.emulation import Request, Response
 
 from .auth import Grant
 from .errors import ApiError, bad_request, not_found
+from .putback import PutBackApi
 from .state import TRANSFER_APPS, Gmail, Transfer, User, Workspace, hash_password
 
 Handler = Callable[[dict[str, str], Request, Grant], Response]
@@ -42,7 +43,7 @@ def _items(kind: str, etag: str, items: list[dict[str, Any]]) -> Response:
     return Response(200, {"kind": kind, "etag": etag, **({"items": items} if items else {})})
 
 
-class WorkspaceApi:
+class WorkspaceApi(PutBackApi):
     """Handlers by discovery method id."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -83,6 +84,7 @@ class WorkspaceApi:
             "gmail.users.settings.updatePop": self._setting_update("pop"),
             "gmail.users.settings.getImap": self._setting_get("imap"),
             "gmail.users.settings.updateImap": self._setting_update("imap"),
+            **self.putback_handlers(),
         }
 
     # -- helpers

@@ -119,11 +119,13 @@ class RoleAssignment:
     id: str
     role_id: str
     user_id: str
+    scope_type: str = "CUSTOMER"  # or ORG_UNIT, with org_unit_id
+    org_unit_id: str = ""
 
     def to_api(self) -> dict[str, Any]:
         return {"kind": "admin#directory#roleAssignment", "roleAssignmentId": self.id, "roleId": self.role_id,
-                "assignedTo": self.user_id, "assigneeType": "user", "scopeType": "CUSTOMER",
-                "etag": _etag(self.id)}
+                "assignedTo": self.user_id, "assigneeType": "user", "scopeType": self.scope_type,
+                **({"orgUnitId": self.org_unit_id} if self.org_unit_id else {}), "etag": _etag(self.id)}
 
 
 @dataclass
@@ -272,8 +274,9 @@ class Workspace:
         self.roles[role.id] = role
         return role
 
-    def assign_role(self, email: str, role_id: str) -> RoleAssignment:
-        assignment = RoleAssignment(self.new_id(), role_id, self._user(email).id)
+    def assign_role(self, email: str, role_id: str, org_unit_id: str = "") -> RoleAssignment:
+        assignment = RoleAssignment(self.new_id(), role_id, self._user(email).id,
+                                    "ORG_UNIT" if org_unit_id else "CUSTOMER", org_unit_id)
         self.role_assignments[assignment.id] = assignment
         return assignment
 

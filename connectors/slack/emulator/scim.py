@@ -1,4 +1,5 @@
-"""The emulator's SCIM v1 and v2 Users: list with a filter, read, deactivate (DELETE), each version's errors.
+"""The emulator's SCIM v1 and v2 Users: list with a filter, read, deactivate (DELETE), reactivate (PATCH ``active``),
+each version's errors.
 
 Authentication and throttling stay in ``server``, which asks ``refusal`` first and then ``answer``.
 """
@@ -44,7 +45,48 @@ def answer(ws: Workspace, version: int, rest: str, request: Request, caller: str
             return Response(403, error(version, 403, "cannot deactivate an owner with this token"))
         ws.deactivate(uid)
         return Response(204, b"")
+    if request.method == "PATCH":
+        return _patch(ws, version, uid, request)
     return Response(405, error(version, 405, "method_not_allowed"))
+
+
+V1_CORE = "urn:scim:schemas:core:1.0"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def _patch(ws: Workspace, version: int, uid: str, request: Request) -> Response:
+    """Only ``active`` is emulated: v1 takes a partial user (``{"schemas": [core 1.0], "active": true}``),
+    v2 a PatchOp (``{"schemas": [PatchOp], "Operations": [{"op": "replace", "path": "active", "value": true}]}``)."""
+    try:
+        body = request.json()
+    except ValueError:
+        return Response(400, error(version, 400, "invalid_json"))
+    if not isinstance(body, dict):
+        return Response(400, error(version, 400, "invalid_syntax"))
+    active: object = None
+    if version == 1:
+        if V1_CORE not in (body.get("schemas") or []):
+            return Response(400, error(version, 400, f"missing schema {V1_CORE}"))
+        active = body.get("active")
+    else:
+        operations = body.get("Operations")
+        if PATCH_OP not in (body.get("schemas") or []) or not isinstance(operations, list) or not operations:
+            return Response(400, error(version, 400, "invalidSyntax: a PatchOp with Operations is required"))
+        for op in operations:
+            if not isinstance(op, dict) or str(op.get("op", "")).lower() not in ("replace", "add"):
+                return Response(400, error(version, 400, "invalidSyntax: unsupported operation"))
+            value = op.get("value")
+            if op.get("path") == "active":
+                active = value
+            elif op.get("path") is None and isinstance(value, dict) and "active" in value:
+                active = value["active"]
+    if not isinstance(active, bool):
+        return Response(400, error(version, 400, "invalidValue: only active (a boolean) can be changed here"))
+    if active:
+        ws.reactivate(uid)
+    else:
+        ws.deactivate(uid)
+    return Response(200, ws.scim_user(uid, version))
 
 
 def _list(ws: Workspace, version: int, request: Request) -> dict[str, Any]:

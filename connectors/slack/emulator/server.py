@@ -29,7 +29,8 @@ from .state import Workspace
 
 
 class SlackEmulator(Emulator):
-    """Fake Slack. Controls: ``deactivate``, ``set_plan``, ``seed_member``, ``issue_token``, ``ratelimit_soft``."""
+    """Fake Slack. Controls: ``deactivate``, ``reactivate``, ``archive``, ``set_plan``, ``seed_member``,
+    ``issue_token``, ``ratelimit_soft``."""
 
     name = "slack"
 
@@ -77,6 +78,16 @@ class SlackEmulator(Emulator):
         """What an admin does in Manage members (the only way on Free and Pro)."""
         with self.lock:
             self.workspace.deactivate(user_id)
+
+    def reactivate(self, user_id: str) -> None:
+        """What an admin does in Manage members ("Activate account"): active again, in no channel."""
+        with self.lock:
+            self.workspace.reactivate(user_id)
+
+    def archive(self, channel_id: str) -> None:
+        """What a channel manager does in Slack: the channel is archived, its members stay listed."""
+        with self.lock:
+            self.workspace.channels[channel_id].is_archived = True
 
     def ratelimit_soft(self, times: int = 1, method: str = "", retry_after: float | None = None) -> None:
         """The next ``times`` calls of ``method`` (any when empty) answer HTTP 200 ``ratelimited``."""
@@ -152,7 +163,7 @@ class SlackEmulator(Emulator):
         caller, scopes = self.tokens[token]
         if refused := scim.refusal(self.workspace, version, scopes):
             return refused
-        if request.method == "DELETE" and (wait := self._over_limit("scim_write", PER_MINUTE["scim_write"])):
+        if request.method != "GET" and (wait := self._over_limit("scim_write", PER_MINUTE["scim_write"])):
             return self.throttled(request, wait)
         return scim.answer(self.workspace, version, rest, request, caller)
 

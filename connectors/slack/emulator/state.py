@@ -2,7 +2,7 @@
 
 Plain data with the few rules Slack applies to it: everyone joins #general, a
 deactivated member leaves every channel (Slack's help: "They'll be removed from all
-channels") but stays listed in user groups, and the objects render the way the Web API
+channels") but stays listed in user groups, a reactivated one is put back in none, and the objects render the way the Web API
 and SCIM return them. It also keeps what the fake records for assertions (session
 resets, posted messages), so the Web API and SCIM modules need nothing but this.
 """
@@ -152,6 +152,13 @@ class Workspace:
         user["updated"] = int(time.time())
         for channel in self.channels.values():
             channel.members.discard(uid)
+
+    def reactivate(self, uid: str) -> None:
+        """As an admin's "Activate account", or SCIM ``active: true``: active again, in no channel (Slack's help:
+        they "won't be added back to any channels they were previously in"); user groups were never touched."""
+        user = self.users[uid]
+        user["deleted"] = False
+        user["updated"] = int(time.time())
 
     def by_email(self, email: str) -> dict[str, Any] | None:
         wanted = email.lower()

@@ -14,7 +14,8 @@ from typing import Any
 
 from .state import Channel, UserGroup, Workspace
 
-WRITE_METHODS = frozenset({"conversations.kick", "usergroups.users.update", "usergroups.disable",
+WRITE_METHODS = frozenset({"conversations.kick", "conversations.invite", "usergroups.users.update", "usergroups.disable",
+                           "usergroups.enable",
                            "admin.users.session.reset", "chat.postMessage"})
 ALL_SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "channels:write", "groups:write",
               "usergroups:read", "usergroups:write", "admin", "admin.users:write", "chat:write")
@@ -138,6 +139,34 @@ def _conversations_kick(ws: Workspace, args: Args, caller: str) -> dict[str, Any
     return {}
 
 
+def _conversations_info(ws: Workspace, args: Args, caller: str) -> dict[str, Any]:
+    """The channel as the caller sees it: ``is_member`` is the caller's own membership."""
+    channel = _channel(ws, args, caller)
+    return {"channel": {**channel.render(), "is_member": caller in channel.members}}
+
+
+def _conversations_invite(ws: Workspace, args: Args, caller: str) -> dict[str, Any]:
+    """Invite users (a comma list); the caller must be in the channel, and a deactivated user cannot be invited."""
+    channel = _channel(ws, args, caller)
+    if channel.is_archived:
+        raise Refusal("is_archived")
+    if caller not in channel.members:
+        raise Refusal("not_in_channel")
+    users = [u for u in args.get("users", "").split(",") if u]
+    if not users:
+        raise Refusal("no_user")
+    if caller in users:
+        raise Refusal("cant_invite_self")
+    if any(u not in ws.users for u in users):
+        raise Refusal("user_not_found")
+    if any(ws.users[u]["deleted"] or ws.users[u]["is_bot"] for u in users):
+        raise Refusal("cant_invite")
+    if any(u in channel.members for u in users):
+        raise Refusal("already_in_channel")
+    channel.members.update(users)
+    return {"channel": {**channel.render(), "is_member": True}}
+
+
 def _chat_post_message(ws: Workspace, args: Args, caller: str) -> dict[str, Any]:
     """Posting as the token's user: the channel by id or ``#name``, and the caller must be in it."""
     wanted = args.get("channel", "")
@@ -190,6 +219,13 @@ def _usergroups_users_update(ws: Workspace, args: Args, caller: str) -> dict[str
     return {"usergroup": group.render(ws.team_id, True)}
 
 
+def _usergroups_enable(ws: Workspace, args: Args, caller: str) -> dict[str, Any]:
+    group = _group(ws, {**args, "include_disabled": "1"})
+    group.date_delete = 0
+    group.date_update = int(time.time())
+    return {"usergroup": group.render(ws.team_id, True)}
+
+
 def _usergroups_disable(ws: Workspace, args: Args, caller: str) -> dict[str, Any]:
     group = _group(ws, {**args, "include_disabled": "1"})
     group.date_delete = group.date_delete or int(time.time())
@@ -204,10 +240,13 @@ METHODS: dict[str, Callable[[Workspace, Args, str], dict[str, Any]]] = {
     "users.conversations": _users_conversations,
     "conversations.members": _conversations_members,
     "conversations.kick": _conversations_kick,
+    "conversations.info": _conversations_info,
+    "conversations.invite": _conversations_invite,
     "usergroups.list": _usergroups_list,
     "usergroups.users.list": _usergroups_users_list,
     "usergroups.users.update": _usergroups_users_update,
     "usergroups.disable": _usergroups_disable,
+    "usergroups.enable": _usergroups_enable,
     "admin.users.session.reset": _admin_users_session_reset,
     "chat.postMessage": _chat_post_message,
 }
@@ -238,9 +277,9 @@ def _scopes_needed(method: str, args: Mapping[str, str], private: bool) -> list[
     if method == "users.conversations":
         types = args.get("types", "public_channel")
         return [s for t, s in (("public_channel", "channels:read"), ("private_channel", "groups:read")) if t in types]
-    if method == "conversations.members":
+    if method in ("conversations.members", "conversations.info"):
         return ["groups:read" if private else "channels:read"]
-    if method == "conversations.kick":
+    if method in ("conversations.kick", "conversations.invite"):
         return ["groups:write" if private else "channels:write"]
     return {
         "users.lookupByEmail": ["users:read.email"],
@@ -250,6 +289,7 @@ def _scopes_needed(method: str, args: Mapping[str, str], private: bool) -> list[
         "usergroups.users.list": ["usergroups:read"],
         "usergroups.users.update": ["usergroups:write"],
         "usergroups.disable": ["usergroups:write"],
+        "usergroups.enable": ["usergroups:write"],
         "admin.users.session.reset": ["admin.users:write"],
         "chat.postMessage": ["chat:write"],
     }.get(method, [])
