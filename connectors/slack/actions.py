@@ -24,6 +24,7 @@ from offboard.spi import Account, Action, FatalError, ManualStep, NotFoundError,
 from . import observe, restore_acts
 from .api import SlackApi
 from .errors import PlanLimitError, RefusedError
+from .restore_acts import in_channel  # one look at a membership, for kicks and invitations alike
 
 NAME = "slack"
 
@@ -159,13 +160,6 @@ def _session_reset(slack: Slack, p: Params) -> Outcome:
     except PlanLimitError:
         return Outcome.skipped("admin.users.session.reset needs an Enterprise Grid plan")
     return Outcome.changed("signed out of Slack on every device")
-
-
-def in_channel(slack: Slack, p: Params) -> bool:
-    try:
-        return observe.is_channel_member(slack.api, p["channel"], p["user"])
-    except NotFoundError:
-        return False
 
 
 def _kick(slack: Slack, p: Params, look_first: bool = True) -> Outcome:
