@@ -80,7 +80,8 @@ def describe_error(error: BaseException) -> str:
 
 class Engine:
     def __init__(self, journal: Journal, connectors: Mapping[str, Connector], retry: RetryPolicy,
-                 listener: Listener | None = None, stop_on_failure: Mapping[str, bool] | None = None) -> None:
+                 listener: Listener | None = None, stop_on_failure: Mapping[str, bool] | None = None,
+                 on_ctrl_c: Callable[[int], None] | None = None) -> None:
         self.journal = journal
         self.connectors = connectors
         self.retry = retry
@@ -90,6 +91,7 @@ class Engine:
         self._fresh = False
         self._applied: set[tuple[str, str]] = set()  # actions applied by execute(), for refresh_manual
         self._ctrl_c = False  # a person pressed Ctrl-C: start nothing new
+        self.on_ctrl_c = on_ctrl_c or (lambda in_flight: None)  # told how many actions are still in flight
 
     # -- the run
 
@@ -140,6 +142,7 @@ class Engine:
                 if self._ctrl_c and stopped is None:  # the first Ctrl-C: start nothing new, let what is in flight finish
                     stopped = len(waiting)
                     waiting.clear()
+                    self.on_ctrl_c(len(running))
                 if self._stopped_by is not None:
                     for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -75,7 +75,8 @@ def start_run(journal: Journal, plan: Plan, operator: str) -> str:
 
 
 def execute_run(journal: Journal, run_id: str, connectors: Mapping[str, Connector], retry: RetryPolicy,
-                listener: Listener | None = None, fresh: bool = False) -> RunSummary:
+                listener: Listener | None = None, fresh: bool = False,
+                on_ctrl_c: Callable[[int], None] | None = None) -> RunSummary:
     """Apply (or finish applying) a run, then record its status.
 
     ``fresh``: the run was planned moments ago, so its actions may skip their re-read
@@ -83,7 +84,7 @@ def execute_run(journal: Journal, run_id: str, connectors: Mapping[str, Connecto
     """
     plan = Plan.from_dict(get_run(journal, run_id).plan)
     stop = {s.system: s.on_failure == "stop" for s in plan.systems}
-    engine = Engine(journal, connectors, retry, listener, stop)
+    engine = Engine(journal, connectors, retry, listener, stop, on_ctrl_c)
     engine.execute(run_id, fresh=fresh)
     engine.refresh_manual(run_id, skip_applied=True)
     return finish(journal, run_id)

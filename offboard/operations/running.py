@@ -55,7 +55,9 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
     """
     totals = Counter(row.system for row in session.journal.actions(run_id))
     with ui.progress(totals) as listener:
-        execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh)
+        execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh,
+                    on_ctrl_c=lambda in_flight: ui.note(f"Stopping: nothing new is started; {in_flight} action(s) in flight "
+                                                        "finish first. Press Ctrl-C again to quit at once."))
     issue_report(session, run_id)
     return summarize(session.journal, run_id)
 
