@@ -26,6 +26,7 @@ class ManualItem:
     instructions: str = ""  # from the playbook: how to do it
     links: tuple[str, ...] = ()
     confirmed_by: tuple[str, ...] = ()  # who confirmed it so far
+    evidence: tuple[str, ...] = ()  # what the first confirmation must bring (a file or a reference)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _manual_item(row: ActionRow, confirmations: Sequence[Confirmation]) -> Manua
     step = row.action.manual
     by = tuple(c.by for c in confirmations if c.system == row.system and c.action_id == row.action.id)
     return ManualItem(row.system, row.action.id, row.action.summary, _needs(row, confirmations),
-                      step.instructions if step else "", step.links if step else (), by)
+                      step.instructions if step else "", step.links if step else (), by, step.evidence if step else ())
 
 
 def _needs(row: ActionRow, confirmations: Sequence[Confirmation]) -> str:

@@ -139,7 +139,8 @@ def show_waiting(console: Console, waiting: list[RunSummary], closed: dict[str, 
         run = summary.run
         put(console, f"Run {run.id} ({run.kind} {run.member_id} {run.member_name}) is {summary.status}:")
         for item in summary.manual:
-            put(console, f"  offboard confirm {run.id} {item.action_id} --by NAME  # {item.title} (needs {item.needs})")
+            proof = " --reference TEXT" if item.evidence and not item.confirmed_by else ""  # or --evidence FILE
+            put(console, f"  offboard confirm {run.id} {item.action_id} --by NAME{proof}  # {item.title} (needs {item.needs})")
         if summary.status is not RunStatus.INCOMPLETE:
             put(console, f"  {_next_step(summary)}")
     if waiting or closed:

@@ -103,7 +103,7 @@ def test_status_without_a_run_shows_what_each_unfinished_run_waits_on(cli, run_i
     assert code == 0
     assert out.startswith(
         f"Run {run_id} (expel m042 Bob Example) is incomplete:\n"
-        f"  offboard confirm {run_id} bank:remove-signer --by NAME  # Remove the member as signer "
+        f"  offboard confirm {run_id} bank:remove-signer --by NAME --reference TEXT  # Remove the member as signer "
         "(needs confirmation by two people)\n\n")
 
 
@@ -122,3 +122,12 @@ def test_confirm_waits_for_a_run_of_the_member_going_on_and_status_does_not(org,
         code, out, err = cli("status")
         assert (code, err) == (0, "") and f"Run {run_id} (expel m042 Bob Example) is incomplete:" in out
         assert cli("status", run_id)[0] == 3
+
+
+def test_the_command_status_prints_for_a_step_works_as_printed(cli, run_id):
+    _, out, _ = cli("status")
+    printed = out.splitlines()[1].split("  # ")[0].split()
+    assert printed[:2] == ["offboard", "confirm"]
+    code, out, err = cli(*[{"NAME": "Dana", "TEXT": "CASE-1"}.get(word, word) for word in printed[1:]])
+    assert (code, err) == (3, "")
+    assert out.startswith("Recorded: bank:remove-signer confirmed by Dana. It needs a second confirmer")
