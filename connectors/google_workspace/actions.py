@@ -34,6 +34,7 @@ from .blocks import (
     moot_once_suspended,
     user_field,
     user_of,
+    user_setting,
     write,
 )
 
@@ -184,11 +185,7 @@ KINDS: dict[str, Kind] = {
                             lambda gw, user: gw.disable_pop(user), "POP"),
     "gmail_imap": _gmail_off(lambda gw, user: bool(gw.imap(user).get("enabled")),
                              lambda gw, user: gw.disable_imap(user), "IMAP"),
-    "suspend": Kind(
-        user_field("suspended", lambda p: True),
-        write(lambda gw, p: gw.update_user(p["user"], {"suspended": True}, f"suspending {p['user']}"),
-               "account suspended"),
-        write_first=True),
+    "suspend": user_setting("suspended", True, "suspending {user}", "account suspended"),
     "device": Kind(_device_seen, _device_action),  # the device's status decides the answer: look first
     "transfer": Kind(_transfer_seen, _transfer),  # this action's transfer is found again, never started twice
     "group": Kind(
@@ -202,12 +199,8 @@ KINDS: dict[str, Kind] = {
         delete(lambda gw, p: gw.delete_role_assignment(p["assignment_id"]),
                 "removed admin role {role}", "admin role was already removed"),
         write_first=True),
-    "gal": Kind(
-        user_field("includeInGlobalAddressList", lambda p: False),
-        write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": False},
-                                            f"hiding {p['user']} from the address list"),
-               "hidden from the global address list"),
-        write_first=True),
+    "gal": user_setting("includeInGlobalAddressList", False, "hiding {user} from the address list",
+                        "hidden from the global address list"),
     "org_unit": _ORG_UNIT,
     "license": Kind(
         gone(lambda gw, p: gw.has_license(p["product"], p["sku"], p["user"]), "licence already removed"),
@@ -215,11 +208,7 @@ KINDS: dict[str, Kind] = {
                 "licence {product}/{sku} removed", "licence was already removed"),
         write_first=True),
     # -- putting access back; an insert is refused when the item is there already: look first
-    "unsuspend": Kind(
-        user_field("suspended", lambda p: False),
-        write(lambda gw, p: gw.update_user(p["user"], {"suspended": False}, f"unsuspending {p['user']}"),
-              "account unsuspended"),
-        write_first=True),
+    "unsuspend": user_setting("suspended", False, "unsuspending {user}", "account unsuspended"),
     "restore_license": Kind(
         lambda gw, p: (lambda held: (held, "licence already assigned" if held else ""))(
             gw.has_license(p["product"], p["sku"], p["user"])),
@@ -233,12 +222,8 @@ KINDS: dict[str, Kind] = {
         undo.role_seen,
         write(lambda gw, p: gw.add_role_assignment(p["role_id"], p["user_id"], p["scope"], p.get("org_unit_id")),
               "admin role {role} assigned again")),
-    "restore_gal": Kind(
-        user_field("includeInGlobalAddressList", lambda p: True),
-        write(lambda gw, p: gw.update_user(p["user"], {"includeInGlobalAddressList": True},
-                                           f"showing {p['user']} in the address list"),
-              "shown in the global address list again"),
-        write_first=True),
+    "restore_gal": user_setting("includeInGlobalAddressList", True, "showing {user} in the address list",
+                                "shown in the global address list again"),
     "restore_device": Kind(undo.device_seen, undo.device_back, write_first=True),
     "restore_delegate": Kind(
         undo.delegate_back,

@@ -88,3 +88,11 @@ def delete(call: Callable[[Gateway, Params], bool], done: str, already: str) -> 
         gone = call(gw, p)
         return gone, (done if gone else already).format_map(p)
     return act
+
+
+def user_setting(field: str, value: Any, doing: str, done: str) -> Kind:
+    """A row that sets one field of the user (``suspended``, ``includeInGlobalAddressList``): it is
+    recognisable when already so, so the write may go first."""
+    return Kind(user_field(field, lambda p: value),
+                write(lambda gw, p: gw.update_user(p["user"], {field: value}, doing.format(**p)), done),
+                write_first=True)
