@@ -6,12 +6,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from offboard.apply.retry import call_with_retries
-from offboard.apply.runs import RunSummary, unfinished_run
+from offboard.apply.runs import RunSummary
 from offboard.audit import AuditResult, find_notifier, notification, run_audit
 from offboard.audit.settings import audit_settings, notify_settings
 from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.running import apply_new_plan, require_signing
+from offboard.operations.running import apply_new_plan, refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan
@@ -130,10 +130,7 @@ def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui
     limited = replace(book, steps=steps)
     connectors = session.connectors_for(limited)
     with session.member_lock(person.id):
-        interrupted = unfinished_run(session.journal, person.id)
-        if interrupted is not None:
-            raise OffboardError(f"an interrupted run {interrupted.id} for {person.id} is unfinished: finish it "
-                                f"with `offboard resume {interrupted.id}`, then audit again")
+        refuse_if_interrupted(session, person.id, "then audit again")
         plan = build_plan(result.revoked[person.id].kind, session.org, person, limited, connectors, session.retry)
         ui.show_plan(plan)
         fix = Fix(person.id, plan)

@@ -10,7 +10,13 @@ from offboard.apply.runs import find_run as find_run_row
 from offboard.apply.states import RunStatus
 from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, StalePlanError
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.running import apply_new_plan, refresh_waiting_runs, require_signing, run_to_report
+from offboard.operations.running import (
+    apply_new_plan,
+    refresh_waiting_runs,
+    refuse_if_interrupted,
+    require_signing,
+    run_to_report,
+)
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan, discover_system, member_entry
 from offboard.plans.plan import Plan, SystemPlan
@@ -102,10 +108,7 @@ def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: 
     book = session.saved_playbook(str(saved.playbook.get("ref") or saved.playbook.get("name")))
     connectors = session.connectors_for(book)
     with session.member_lock(person.id):
-        interrupted = unfinished_run(session.journal, person.id)
-        if interrupted is not None:
-            raise OffboardError(f"run {interrupted.id} for {person.id} is unfinished: finish it first with "
-                                f"`offboard resume {interrupted.id}`; nothing was applied")
+        refuse_if_interrupted(session, person.id, "nothing was applied")
         fresh = build_plan(saved.kind, session.org, person, book, connectors, session.retry)
         refuse_if_stale(saved, fresh, plan_file)
         ui.show_plan(fresh)

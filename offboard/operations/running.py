@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from offboard.apply.runs import RunSummary, carry_over, execute_run, get_run, refresh_run, start_run, summarize
+from offboard.apply.runs import (
+    RunSummary,
+    carry_over,
+    execute_run,
+    get_run,
+    refresh_run,
+    start_run,
+    summarize,
+    unfinished_run,
+)
 from offboard.apply.states import RunStatus
 from offboard.errors import Aborted, OffboardError, RunLocked
 from offboard.operations.interaction import Interaction
@@ -27,6 +36,14 @@ def require_signing(session: Session, unsigned: bool) -> None:
             "no signing key is configured, so the report could not be signed: run `offboard keygen` and add the "
             "[signing] table it prints to the config, or pass --unsigned to go ahead with an unsigned report"
         )
+
+
+def refuse_if_interrupted(session: Session, member_id: str, then: str) -> None:
+    """A new run never starts beside an interrupted one of the same member: it is finished first."""
+    interrupted = unfinished_run(session.journal, member_id)
+    if interrupted is not None:
+        raise OffboardError(f"run {interrupted.id} for {member_id} is unfinished: finish it first with "
+                            f"`offboard resume {interrupted.id}`; {then}")
 
 
 def issue_report(session: Session, run_id: str) -> ReportFiles:
