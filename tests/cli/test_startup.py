@@ -1,7 +1,7 @@
 """The CLI starts fast: --help, status and connectors do not import Google's or Slack's client libraries.
 
-They are imported where a connector makes a call (connectors/google_workspace/clients.py,
-connectors/slack/client.py). Each command runs in a fresh interpreter, so that nothing
+They are imported where a connector makes a call (connectors/google_workspace/api/,
+connectors/slack/api.py). Each command runs in a fresh interpreter, so that nothing
 another test imported hides an import.
 """
 

@@ -62,3 +62,32 @@ def test_the_demo_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path,
     assert (code, out) == (1, "")
     assert err == f"Error: {tmp_path} is not empty: give --keep a new or empty directory\n"
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+NO_PYTEST = """
+import sys
+
+class NoPytest:  # as after `pip install -e .`, without the test extras
+    def find_spec(self, name, path=None, target=None):
+        if name == "pytest" or name.startswith(("pytest.", "_pytest")):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, NoPytest())
+for name in [m for m in sys.modules if m == "pytest" or m.startswith(("pytest.", "_pytest"))]:
+    del sys.modules[name]
+from offboard.cli import run
+sys.exit(run(["demo"]))
+"""
+
+
+def test_the_demo_runs_where_only_the_package_is_installed(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import environ_for_subprocess
+
+    done = subprocess.run([sys.executable, "-c", NO_PYTEST], cwd=tmp_path, env=environ_for_subprocess(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "report(s) verified: signatures good, chain intact." in done.stdout
