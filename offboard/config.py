@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,22 @@ from offboard.errors import ConfigurationError
 CONFIG_ENV = "OFFBOARD_CONFIG"
 STATE_ENV = "OFFBOARD_STATE_DIR"
 DEFAULT_NAME = "offboard.toml"
-KNOWN_TABLES = {"org", "roster", "state", "connectors", "signing", "audit", "notify"}
+KNOWN_TABLES = {"org", "roster", "state", "connectors", "signing", "audit", "notify", "approvals"}
+APPROVALS_KEYS = ("approvers", "emergency", "required")
+
+
+@dataclass(frozen=True)
+class ApprovalSettings:
+    """``[approvals]``: how many distinct approvers a saved plan needs before it is applied (0: off)."""
+
+    required: int = 0
+    approvers: Path | None = None  # an allowed_signers file: one line per approver (CC member)
+    emergency: bool = False  # one approver suffices with --emergency --reason
+
+    @property
+    def configured(self) -> bool:
+        """Approvals can be made and checked: there is an approvers file."""
+        return self.approvers is not None
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,7 @@ class Config:
     signing: Mapping[str, Any] = field(default_factory=dict)
     audit: Mapping[str, Any] = field(default_factory=dict)
     notify: Mapping[str, Any] = field(default_factory=dict)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -155,6 +171,7 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         if problem:
             problems.append(f"{state_origin} '{state_value}' {problem}; point {state_origin} at a folder "
                             "(it is created if missing)")
+    approvals = _approvals(table("approvals"), resolve, problems)
     if problems:
         raise ConfigurationError(f"{path}: " + "; ".join(problems))
 
@@ -168,7 +185,35 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         signing=dict(signing),
         audit=dict(audit),
         notify=dict(notify),
+        approvals=approvals,
     )
+
+
+def _approvals(table: Mapping[str, Any], resolve: Callable[[str], Path], problems: list[str]) -> ApprovalSettings:
+    """``[approvals]``: each bad value is one problem, saying what to write instead."""
+    unknown = sorted(set(table) - set(APPROVALS_KEYS))
+    if unknown:
+        problems.append(f"[approvals]: unknown key {', '.join(repr(k) for k in unknown)} (known: {', '.join(APPROVALS_KEYS)})")
+    required = table.get("required", 0)
+    if isinstance(required, bool) or not isinstance(required, int) or required < 0:
+        problems.append(f"[approvals] required must be a whole number of approvers, 0 or more (0 turns approvals off), "
+                        f"not {required!r}")
+        required = 0
+    emergency = table.get("emergency", False)
+    if not isinstance(emergency, bool):
+        problems.append(f"[approvals] emergency must be true or false, not {emergency!r}")
+        emergency = False
+    value = table.get("approvers")
+    approvers: Path | None = None
+    if value is None:
+        if required > 0:
+            problems.append(f"[approvals] required = {required} but approvers is missing: set approvers to the "
+                            'allowed_signers file of the approvers, e.g. approvers = "keys/approvers"')
+    elif not isinstance(value, str) or not value.strip():
+        problems.append('[approvals] approvers must be the path of an allowed_signers file, e.g. "keys/approvers"')
+    else:
+        approvers = resolve(value.strip())
+    return ApprovalSettings(int(required), approvers, emergency)
 
 
 def _not_a_folder(folder: Path) -> str | None:

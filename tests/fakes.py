@@ -2,7 +2,8 @@
 
 Each user has access items. Faults are scripted per action id in the same file:
 "retriable:RETRY_AFTER", "auth", "fatal", "crash" (raise a bug), "hang-before" / "hang-after"
-(block forever before or after the side effect, for the kill test), "slow:SECONDS" (in flight a while).
+(block forever before or after the side effect, for the kill test), "slow:SECONDS" (in flight a while),
+and for a manual step "done" (a person did it just before it is applied). Every apply is listed in "applied".
 """
 
 from __future__ import annotations
@@ -72,9 +73,16 @@ class FakeSystem:
     def writes(self) -> int:
         return self.load()["writes"]
 
+    @property
+    def applied(self) -> list[str]:
+        """Every action id ``apply`` was called with, in order (whether it changed anything or not)."""
+        return self.load().get("applied", [])
+
 
 class FakeConnector(Connector):
-    """Access items: "session" is cut (sign-out), "suspend" is cut after it, "group:X" is clean."""
+    """Access items: "session" is cut (sign-out), "suspend" is cut after it, "group:X" is clean; "ui-only" and
+    "by-hand" are manual steps (the system sees the first done, a person confirms the second); "after:STEP:X"
+    is clean and depends on the action of item STEP (Slack's channel invites wait for the account to be back)."""
 
     name = "fake"
     title = "Fake System"
@@ -114,6 +122,14 @@ class FakeConnector(Connector):
                 actions.append(Action("fake:ui-only", self.name, "ui-only", "Turn off the account in the admin pages",
                                       Phase.MANUAL, True, "on", "off", account,
                                       manual=ManualStep("Turn it off in the admin pages", self_closing=True)))
+            elif item == "by-hand":  # only a person can do it, and only a person can say it is done
+                actions.append(Action("fake:by-hand", self.name, "by-hand", "Remove the member by hand", Phase.MANUAL,
+                                      True, "on", "off", account, manual=ManualStep("Remove them by hand"),
+                                      params={"item": item}))
+            elif item.startswith("after:"):
+                step, name = item[6:].rsplit(":", 1)
+                actions.append(Action(f"fake:{item}", self.name, "after", f"Invite to {name}", Phase.CLEAN, True,
+                                      "member", None, account, params={"item": item}, depends_on=(f"fake:{step}",)))
             elif item.startswith("group:"):
                 actions.append(Action(f"fake:{item}", self.name, "group", f"Remove from {item[6:]}", Phase.CLEAN, True,
                                       "member", None, account, params={"item": item}))
@@ -139,6 +155,8 @@ class FakeConnector(Connector):
             elif item not in access:
                 restoration.actions.append(Action(f"fake:restore:{item}", self.name, "restore", f"Give back {item}",
                                                   Phase.CLEAN, True, None, item, account, params={"item": item}))
+            else:
+                restoration.already.append(action.id)
         return restoration
 
     def check(self, action: Action) -> bool:
@@ -146,12 +164,15 @@ class FakeConnector(Connector):
         return present if action.kind == "restore" else not present
 
     def apply(self, action: Action) -> Outcome:
-        if action.phase is Phase.MANUAL:
-            return Outcome.ok() if self.check(action) else Outcome.manual("waiting for a person to turn it off")
         system = self.system
         with system.edit() as state:
+            state.setdefault("applied", []).append(action.id)
             faults = state["faults"].get(action.id, [])
             fault = faults.pop(0) if faults else None
+            if action.phase is Phase.MANUAL and fault == "done":
+                state["users"][action.account.id]["access"].remove(self._item(action))
+        if action.phase is Phase.MANUAL:
+            return Outcome.ok() if self.check(action) else Outcome.manual("waiting for a person to turn it off")
         if fault and fault.startswith("retriable"):
             wait = fault.split(":")[1] if ":" in fault else ""
             raise RetriableError("429 Too Many Requests", retry_after=float(wait) if wait else None)

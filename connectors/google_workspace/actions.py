@@ -40,6 +40,7 @@ from .blocks import (
 
 TRANSFER_POLLS = 60  # polls of one apply; paced by the engine's "datatransfer-poll" bucket
 UNDER_WAY = ("new", "inProgress")  # a data transfer's statuses before "completed" or "failed"
+NEW_PASSWORD = "new password set and shown once to the operator; the member changes it at first sign-in"
 DEVICE_DONE = {"block": {"BLOCKED", "WIPING", "WIPED", "ACCOUNT_WIPING", "ACCOUNT_WIPED"},
                "admin_account_wipe": {"ACCOUNT_WIPING", "ACCOUNT_WIPED", "WIPING", "WIPED"}}
 
@@ -214,6 +215,10 @@ KINDS: dict[str, Kind] = {
             gw.has_license(p["product"], p["sku"], p["user"])),
         write(lambda gw, p: gw.add_license(p["product"], p["sku"], p["user"]), "licence {product}/{sku} assigned")),
     "restore_org_unit": _ORG_UNIT,
+    # A password leaves no trace to read back: each apply (a resume too) sets another, shown once again.
+    "restore_password": Kind(
+        lambda gw, p: (None, ""),
+        write(lambda gw, p: gw.new_password(p["user"]), NEW_PASSWORD)),
     "restore_group": Kind(
         undo.member_seen,
         write(lambda gw, p: gw.add_member(p["group"], p["user"], p["role"], p.get("delivery_settings")),

@@ -89,7 +89,8 @@ class GoogleWorkspaceConnector(Connector):
         clients = GoogleClients(context.path(c["service_account_file"]), c["admin"], c["api_endpoint"],
                                 insecure_endpoint=c["insecure_endpoint"])
         self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES,
-                               read=context.read)  # each read request retried on its own by the engine
+                               read=context.read,  # each read request retried on its own by the engine
+                               operator=context)  # shown a reinstated member's new password, once
         self._resolved: dict[str, tuple[float, dict[str, Any]]] = {}  # email -> (when, users.get answer)
 
     # -- the contract
@@ -102,19 +103,22 @@ class GoogleWorkspaceConnector(Connector):
         return _account(user)
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
-        """Read-only. Options: ``wipe_devices`` (wipe the organization's account from phones, not just block).
+        """Read-only. Options (a playbook step's): ``wipe_devices`` (wipe the organization's account from phones,
+        not just block), ``reset_password`` (default true) and ``transfer_data`` (default true: to ``transfer_to``).
+        A suspension turns the last two off: they cannot be undone.
 
         The user ``resolve`` read moments ago is used as is (one round trip less before the
         plan); otherwise the user is read again.
         """
+        wanted = _options(options or {})  # before anything is read
         when, user = self._resolved.pop(account.id.lower(), (0.0, None))
         if user is None or time.monotonic() - when > RESOLVED_FRESH:
             user = self.gateway.user(account.id)
         if user is None:
             return []
         c = self.config
-        settings = Settings(c["transfer_to"], c["org_unit"], c["license_product"], c["license_sku"],
-                            bool((options or {}).get("wipe_devices", False)))
+        settings = Settings(c["transfer_to"] if wanted["transfer_data"] else "", c["org_unit"], c["license_product"],
+                            c["license_sku"], wanted["wipe_devices"], wanted["reset_password"])
         return Planner(self.gateway, self.name, settings).plan(_account(user), user)
 
     def apply(self, action: Action) -> Outcome:
@@ -164,6 +168,21 @@ class GoogleWorkspaceConnector(Connector):
 
     def close(self) -> None:
         self.gateway.close()
+
+
+OPTIONS = {"wipe_devices": False, "reset_password": True, "transfer_data": True}
+
+
+def _options(given: Mapping[str, Any]) -> dict[str, bool]:
+    """A playbook step's options, each true or false; anything else is refused, naming the option."""
+    unknown = sorted(set(given) - set(OPTIONS))
+    if unknown:
+        raise FatalError(f"the playbook's google step has unknown option(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(OPTIONS)}): fix the playbook")
+    wrong = sorted(k for k, v in given.items() if not isinstance(v, bool))
+    if wrong:
+        raise FatalError(f"the playbook's google option(s) {', '.join(wrong)} must be true or false: fix the playbook")
+    return {**OPTIONS, **given}
 
 
 def _account(user: Mapping[str, Any]) -> Account:

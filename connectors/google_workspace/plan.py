@@ -34,6 +34,7 @@ class Settings:
     license_product: str = ""
     license_sku: str = ""
     wipe_devices: bool = False
+    reset_password: bool = True  # False for a suspension: the member keeps their password
 
 
 class Planner:
@@ -130,8 +131,9 @@ class Planner:
                 actions.append(action("backup-codes", "backup_codes",
                                       f"Invalidate {codes} backup verification codes", Phase.CUT, False,
                                       before={"codes": codes}, after={"codes": 0}))
-            actions.append(action("password", "password", "Reset the password to a random one nobody knows",
-                                  Phase.CUT, False))
+            if self.settings.reset_password:
+                actions.append(action("password", "password", "Reset the password to a random one nobody knows",
+                                      Phase.CUT, False))
             actions += self._mailbox(email, action, reads)
         return actions
 

@@ -14,8 +14,10 @@ from offboard.spi import ConnectorError
 from . import errors, observe
 from .api import SlackApi
 
-# The user token's scopes: read the user, their channels and user groups; kick; edit user groups.
-SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "groups:write", "usergroups:read", "usergroups:write")
+# The user token's scopes: read the user, their channels and user groups; kick and invite back (private channels:
+# groups:write; public ones, at reinstatement: channels:write); edit user groups.
+SCOPES = ("users:read", "users:read.email", "channels:read", "groups:read", "channels:write", "groups:write",
+          "usergroups:read", "usergroups:write")
 SCIM_SCOPE = "admin"  # SCIM deactivation (Business+ and Enterprise Grid)
 GRID_SCOPE = "admin.users:write"  # admin.users.session.reset (Enterprise Grid)
 NOTIFY_SCOPE = "chat:write"  # offboard audit --notify

@@ -12,6 +12,13 @@ reactivation), what cannot come back is ``lost`` with the reason (a channel arch
 gone, a private channel the admin has left, a public channel the admin is not in, ended
 sessions), and access gained meanwhile is never touched (nothing but the recorded
 channels and groups is looked at).
+
+An applied change that is wholly back already is named in ``already``: a user group the
+member is in again (and enabled), a kicked channel they are in again, a deactivation once
+the account is active and each channel it ended (not kicked too) has them again. A
+deactivation maps to a reactivation and its invitations, so its id may also be in
+``lost``, once per channel that cannot come back; it is ``already`` only when nothing is
+proposed for it and nothing of it is lost.
 """
 
 from __future__ import annotations
@@ -36,15 +43,20 @@ def restoration(slack: Slack, account: Account, applied: Sequence[Action], scim:
     deleted = observe.is_deleted(slack.api, account.id)
     channels: dict[str, tuple[str, dict[str, Any]]] = {}  # channel id -> (applied action id, channel)
     groups: list[Action] = []
+    owners: list[str] = []  # the applied ids that own channels: a deactivation, the kicks
+    pending: set[str] = set()  # those of them something is proposed for
     for action in (a for a in applied if a.connector == NAME):
         if action.kind in DEACTIVATIONS:
+            owners.append(action.id)
             before = action.before or {}
             for key, private in (("private_channels", True), ("public_channels", False)):
                 for channel in before.get(key) or ():
                     channels.setdefault(channel["id"], (action.id, {**channel, "private": private}))
             if deleted:
                 result.actions.append(_reactivation(slack, account, scim))
+                pending.add(action.id)
         elif action.kind == "channel-kick":
+            owners.append(action.id)
             channel = (action.before or {})["channel"]
             channels[channel["id"]] = (action.id, {**channel, "private": True})  # the kick names it best
         elif action.kind == "usergroup":
@@ -54,7 +66,9 @@ def restoration(slack: Slack, account: Account, applied: Sequence[Action], scim:
         else:
             result.lost.append(NotRestorable(action.id, f"offboard cannot undo a Slack action of kind {action.kind!r}"))
     after = (ACCOUNT,) if deleted and result.actions else ()
-    _channels(slack, account, channels, deleted, after, result)
+    pending |= _channels(slack, account, channels, deleted, after, result)
+    lost = {item.action_id for item in result.lost}
+    result.already += [a for a in owners if a not in pending and a not in lost]
     _usergroups(slack, account, groups, result)
     return result
 
@@ -79,10 +93,12 @@ def _reactivation(slack: Slack, account: Account, scim: bool) -> Action:
 
 
 def _channels(slack: Slack, account: Account, recorded: dict[str, tuple[str, dict[str, Any]]], deleted: bool,
-              after: tuple[str, ...], result: Restoration) -> None:
-    """An invitation per recorded channel the member is not in now and the admin can invite them to."""
+              after: tuple[str, ...], result: Restoration) -> set[str]:
+    """An invitation per recorded channel the member is not in now and the admin can invite them to; the applied
+    ids an invitation was proposed for."""
+    invited: set[str] = set()
     if not recorded:
-        return
+        return invited
     private, public = ([], []) if deleted else observe.channels(slack.api, account.id)
     now = {c["id"] for c in (*private, *public)}
     for channel_id, (applied_id, channel) in recorded.items():
@@ -110,6 +126,8 @@ def _channels(slack: Slack, account: Account, recorded: dict[str, tuple[str, dic
                              {"channel": channel, "member": False}, {"channel": channel, "member": True},
                              {"user": account.id, "channel": channel_id, "name": channel.get("name") or channel_id})
             result.actions.append(_after(action, after))
+            invited.add(applied_id)
+    return invited
 
 
 def _after(action: Action, ids: tuple[str, ...]) -> Action:
@@ -139,6 +157,7 @@ def _usergroups(slack: Slack, account: Account, applied: list[Action], result: R
                                                         "it is left as it is"))
             continue
         if member and not disabled:
+            result.already.append(action.id)
             continue
         enable = disabled and by_suspension
         verb = f"Re-enable user group {handle} ({group.get('name', '')})" if enable else \

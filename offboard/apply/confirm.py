@@ -1,4 +1,11 @@
-"""Manual steps confirmed by people: evidence hashed, two distinct people where the playbook asks."""
+"""Manual steps confirmed by people: evidence hashed, two distinct people where the playbook asks.
+
+Who confirmed is told apart in one of two ways. Without ``[approvals] approvers``, by the name typed after
+``--by``, compared in canonical form (NFKC, case folded; a name mixing scripts is refused, see
+``offboard.approvals.confirmation``). With approvers configured, a step that needs a second confirmer takes
+signed confirmations only (``--key PATH|agent``): two different principals of the approvers file, with two
+different keys. Every confirmation records the user who ran the command (``os_user``) beside it.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +13,42 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from offboard.apply.journal import ActionRow, Confirmation, Journal
 from offboard.apply.runs import finish
+from offboard.approvals.confirmation import SignedConfirmation, confirmation_statement, name_problem, sign_confirmation
+from offboard.approvals.principals import canonical
 from offboard.clock import utc_now
 from offboard.errors import OffboardError
 from offboard.spi import ManualStep, Phase, State
+
+if TYPE_CHECKING:
+    from offboard.approvals.principals import Approvers
+    from offboard.report.signing.keys import Signer
 
 
 @dataclass(frozen=True)
 class ConfirmRequest:
     step_id: str
-    by: str
+    by: str  # who did it; with a key it may be empty (the principal signing is then the name)
     evidence: tuple[Path, ...] = ()
     reference: str | None = None
     note: str | None = None
     not_applicable: bool = False
     reason: str | None = None
+    key: str | None = None  # sign with this private key file, or "agent"; needs [approvals] approvers
+    as_principal: str | None = None  # sign as this approver (a key listed for several)
+
+
+@dataclass(frozen=True)
+class Signing:
+    """``[approvals] approvers`` is configured: a step that needs a second confirmer takes signed confirmations only."""
+
+    namespace: str  # offboard-approval@<domain>
+    approvers: Approvers | None = None  # with ``signer``: the file the signature must satisfy
+    signer: Signer | None = None  # None: this confirmation is not signed
+    principal: str = ""  # whom ``signer`` signs as, spelled as in the approvers file
 
 
 def find_step(rows: Sequence[ActionRow], step_id: str) -> ActionRow:
@@ -53,10 +79,21 @@ def hash_evidence(paths: Sequence[Path]) -> list[dict[str, str]]:
     return hashed
 
 
-def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest) -> tuple[ActionRow, bool]:
-    """Record a person's confirmation; returns the step and whether it is now closed."""
-    if not request.by.strip():
-        raise OffboardError("--by needs the name of the person confirming")
+def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest, *, os_user: str | None = None,
+                 signing: Signing | None = None) -> tuple[ActionRow, bool]:
+    """Record a person's confirmation; returns the step and whether it is now closed.
+
+    ``os_user`` (who ran the command) is recorded beside it, and the signature where ``signing`` has a
+    signer. Nothing is recorded when anything is refused. Actions ``held`` for the step are not run here
+    (there are no connectors): the run is then interrupted, and ``offboard resume`` runs them."""
+    signer = signing.signer if signing else None
+    by = request.by.strip() or (signing.principal if signing and signer else "")
+    if not by:
+        how = " (or sign with --key PATH|agent)" if signing else ""
+        raise OffboardError(f"--by needs the name of the person confirming{how}")
+    problem = name_problem(request.by.strip()) if request.by.strip() else None
+    if problem:
+        raise OffboardError(f"--by {request.by.strip()!r} cannot tell a person apart: {problem}")
     if request.not_applicable and not (request.reason or "").strip():
         raise OffboardError("--not-applicable needs --reason TEXT saying why the step does not apply")
     row = find_step(journal.actions(run_id), request.step_id)
@@ -65,28 +102,62 @@ def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest) -> tupl
             f"step {row.action.id} is not waiting for a person (it is {row.state}); see `offboard status {run_id}`"
         )
     step = row.action.manual or ManualStep(row.action.summary)
-    earlier = [c for c in journal.confirmations(run_id) if c.system == row.system and c.action_id == row.action.id]
+    keyed = signing is not None and step.second_confirmer  # only signed confirmations count
+    if keyed and signer is None:
+        raise OffboardError(f"step {row.action.id} needs two people, each signing with their own key, since [approvals] "
+                            "approvers is configured: pass --key PATH (your own SSH private key) or --key agent")
+    earlier = [(c, p) for c, p in zip(journal.confirmations(run_id), journal.confirmation_proofs(run_id), strict=True)
+               if c.system == row.system and c.action_id == row.action.id]
+    signed = [p for _, p in earlier if p and p.get("signature")]
+    counted = [c for c, p in earlier if not keyed or (p and p.get("signature"))]  # keyed: unsigned ones do not count
     # the evidence comes with the first confirmation; a second confirmer vouches for it
     if step.evidence and not earlier and not request.not_applicable and not request.evidence and not request.reference:
         raise OffboardError(
             f"step {row.action.id} needs evidence ({'; '.join(step.evidence)}): pass --evidence FILE or --reference TEXT"
         )
     evidence = hash_evidence(request.evidence)
-    if any(c.by.strip().lower() == request.by.strip().lower() for c in earlier):
-        raise OffboardError(f"{request.by} already confirmed step {row.action.id}: a second, different person must confirm it")
-    journal.add_confirmation(Confirmation(
-        run_id, row.system, row.action.id, request.by.strip(), utc_now(), request.reference, request.note, evidence,
+    if signing is not None and signer is not None:
+        _distinct(row, signing, signer, signed)
+    if any(canonical(c.by) == canonical(by) for c in counted):
+        raise OffboardError(f"{by} already confirmed step {row.action.id}: a second, different person must confirm it")
+    proof: dict[str, str | None] = {"os_user": os_user}
+    at = utc_now()
+    if signing is not None and signer is not None:
+        proof.update(_sign(run_id, row, request, signing, signer, at, evidence).to_dict())
+    journal.add_confirmation_with_proof(Confirmation(
+        run_id, row.system, row.action.id, by, at, request.reference, request.note, evidence,
         request.not_applicable, request.reason,
-    ))
-    people = [*(c.by for c in earlier), request.by.strip()]
+    ), proof)
+    people = [*(c.by for c in counted), by]
     if len(people) < (2 if step.second_confirmer else 1):
         journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL, attempts=0,
                                detail=f"confirmed by {people[0]}; waiting for a second confirmer")
         return row, False
-    if request.not_applicable or any(c.not_applicable for c in earlier):
-        state, detail = State.SKIPPED, f"not applicable: {request.reason or earlier[0].reason} (by {' and '.join(people)})"
+    if request.not_applicable or any(c.not_applicable for c in counted):
+        reason = request.reason or next(c.reason for c in counted if c.not_applicable)
+        state, detail = State.SKIPPED, f"not applicable: {reason} (by {' and '.join(people)})"
     else:
         state, detail = State.CHANGED, f"done, confirmed by {' and '.join(people)}"
     journal.record_outcome(run_id, row.system, row.action.id, state, attempts=0, detail=detail)
     finish(journal, run_id)
     return row, True
+
+
+def _distinct(row: ActionRow, signing: Signing, signer: Signer, earlier: Sequence[dict[str, str | None]]) -> None:
+    """A second signed confirmation is by another principal, with another key."""
+    for proof in earlier:
+        if canonical(proof.get("principal") or "") == canonical(signing.principal):
+            raise OffboardError(f"{signing.principal} already confirmed step {row.action.id} (with key "
+                                f"{proof.get('fingerprint')}): a second, different person must confirm it with their own key")
+        if proof.get("fingerprint") == signer.fingerprint:
+            raise OffboardError(f"key {signer.fingerprint} already confirmed step {row.action.id} (as "
+                                f"{proof.get('principal')}): a second person must confirm it with their own key")
+
+
+def _sign(run_id: str, row: ActionRow, request: ConfirmRequest, signing: Signing, signer: Signer, at: str,
+          evidence: list[dict[str, str]]) -> SignedConfirmation:
+    assert signing.approvers is not None  # a signer always comes with the approvers file it is checked against
+    statement = confirmation_statement(
+        run_id=run_id, system=row.system, step=row.action.id, principal=signing.principal, at=at, evidence=evidence,
+        reference=request.reference, not_applicable=request.not_applicable, reason=request.reason)
+    return sign_confirmation(statement, signer, signing.namespace, signing.approvers)

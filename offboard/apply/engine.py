@@ -15,7 +15,10 @@ first, then to ``clean``, then to ``manual``:
 - an action also waits for the actions it ``depends_on`` (ordering only: a failed
   dependency does not stop it, because suspending an account matters even when a
   sign-out before it failed). A connector whose clean action must follow its cut ones
-  (a licence removed only once the mailbox settings are changed) says so with ``depends_on``.
+  (a licence removed only once the mailbox settings are changed) says so with ``depends_on``;
+- held for a person: an action depending (directly or through others) on a manual action of its system
+  is left out of the manual rule; while that step is open it is ``held``, never sent, and it runs when
+  the run is executed again after the step is closed (by the system or by a person).
 
 Ctrl-C (``KeyboardInterrupt`` in the thread that waits) starts nothing new, lets the actions in
 flight finish and be journaled, then raises ``RunInterrupted``; a second Ctrl-C raises it at once,
@@ -39,6 +42,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
+from offboard.apply.holding import after_manual, hold
 from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.apply.states import Progress
@@ -131,6 +135,8 @@ class Engine:
         waiting = [r for r in rows if isinstance(r.state, Progress)]
         finished = {r.key for r in rows if isinstance(r.state, State)}
         in_run = {r.key for r in rows}
+        after = after_manual(rows)
+        blocked = {r.key: r.action.summary for r in rows if r.state is State.MANUAL}  # open steps, held rows: what for
         slots = {system: max(1, c.max_concurrency) for system, c in self.connectors.items()}
         pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
                  for system, n in slots.items()}
@@ -147,8 +153,10 @@ class Engine:
                     for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))
                     waiting.clear()
+                for row, detail in hold(waiting, blocked):
+                    self.journal.record_outcome(run_id, row.system, row.action.id, Progress.HELD, attempts=0, detail=detail)
                 started = 0
-                for row in self._next(waiting, list(running.values()), finished, in_run, slots):
+                for row in self._next(waiting, list(running.values()), finished, in_run, slots, after):
                     waiting.remove(row)
                     pool = pools.get(row.system)
                     if pool is None:
@@ -171,6 +179,8 @@ class Engine:
                     row = running.pop(future)
                     result = future.result()
                     finished.add(row.key)
+                    if result.state is State.MANUAL:  # an open step: what depends on it is held
+                        blocked[row.key] = row.action.summary
                     self._applied.add(row.key)
                     if result.state is State.FAILED and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
@@ -184,7 +194,7 @@ class Engine:
             raise RunInterrupted(run_id, done_here, stopped)
 
     def _next(self, waiting: list[ActionRow], running: list[ActionRow], finished: set[tuple[str, str]],
-              in_run: set[tuple[str, str]], slots: Mapping[str, int]) -> list[ActionRow]:
+              in_run: set[tuple[str, str]], slots: Mapping[str, int], after: set[tuple[str, str]]) -> list[ActionRow]:
         """The actions to start now, in plan order within each phase, cut first (see the module docstring)."""
         chosen: list[ActionRow] = []
         for system in dict.fromkeys(r.system for r in waiting):
@@ -208,7 +218,7 @@ class Engine:
                 clean = [r for r in ready if r.action.phase is Phase.CLEAN][:free]
                 chosen += clean
                 free -= len(clean)
-            unfinished = [*mine, *busy]
+            unfinished = [r for r in (*mine, *busy) if r.key not in after]  # not what waits for a manual step
             if free > 0 and not any(r.action.phase.rank < Phase.MANUAL.rank for r in unfinished):
                 chosen += [r for r in ready if r.action.phase is Phase.MANUAL][:free]
         return chosen
@@ -232,7 +242,7 @@ class Engine:
         if resuming:
             result = self._recheck(connector, action)
         if result is None:
-            planned = self._fresh and not resuming
+            planned = self._fresh and row.state is Progress.PENDING  # a held action was planned in an earlier execute
             result = self._attempt(lambda: connector.apply_planned(action) if planned else connector.apply(action))
         self._record(run_id, row, result)
         return result

@@ -23,6 +23,9 @@ from offboard.clock import utc_now
 from offboard.files import STATE_FOLDER, open_private, private_dir
 from offboard.spi import Action
 
+#: what ``confirmation_proofs`` keeps beside a confirmation
+PROOF_FIELDS = ("os_user", "principal", "fingerprint", "namespace", "statement", "signature")
+
 
 @dataclass(frozen=True)
 class RunRow:
@@ -108,7 +111,9 @@ class Journal:
     # -- runs
 
     def create_run(self, run_id: str, kind: str, member_id: str, member_name: str, operator: str,
-                   plan: dict[str, Any], actions: Sequence[tuple[str, Action]]) -> None:
+                   plan: dict[str, Any], actions: Sequence[tuple[str, Action]],
+                   approvals: dict[str, Any] | None = None) -> None:
+        """The run, its pending actions and the approvals it is applied under: all recorded, or none."""
         with self._write() as db:
             db.execute(
                 "INSERT INTO runs (id, kind, member_id, member_name, operator, status, started, plan) VALUES (?,?,?,?,?,?,?,?)",
@@ -119,6 +124,8 @@ class Journal:
                 [(run_id, i, system, a.id, a.phase.value, json.dumps(a.to_dict()), Progress.PENDING)
                  for i, (system, a) in enumerate(actions)],
             )
+            if approvals is not None:
+                db.execute("INSERT INTO run_approvals (run_id, record) VALUES (?, ?)", (run_id, json.dumps(approvals)))
 
     def finish_run(self, run_id: str, status: RunStatus) -> None:
         with self._write() as db:
@@ -137,12 +144,20 @@ class Journal:
 
     def interrupted_runs(self, member_id: str | None = None) -> list[RunRow]:
         """Runs stopped before their end, newest first: actions that never reached an outcome, a run never
-        marked finished (killed after its last action), or a finished run without its report."""
+        marked finished (killed after its last action), or a finished run without its report. Actions ``held``
+        for a manual step are not interrupted (``runs.interrupted_runs`` adds those a closed step released)."""
         sql = ("SELECT * FROM runs WHERE (status = ? OR id IN (SELECT run_id FROM actions WHERE state IN (?, ?))"
                " OR id NOT IN (SELECT run_id FROM reports))"
                + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
         waiting = (RunStatus.RUNNING, Progress.PENDING, Progress.INTENT)
         args = (*waiting, member_id) if member_id is not None else waiting
+        return [_run(r) for r in self._query(sql, args)]
+
+    def held_runs(self, member_id: str | None = None) -> list[RunRow]:
+        """Runs with actions ``held`` for a manual step, newest first (not interrupted: they wait for a person)."""
+        sql = ("SELECT * FROM runs WHERE id IN (SELECT run_id FROM actions WHERE state = ?)"
+               + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
+        args = (Progress.HELD, member_id) if member_id is not None else (Progress.HELD,)
         return [_run(r) for r in self._query(sql, args)]
 
     def find_run(self, prefix: str) -> list[RunRow]:
@@ -186,6 +201,22 @@ class Journal:
                  int(c.not_applicable), c.reason),
             )
 
+    def add_confirmation_with_proof(self, c: Confirmation, proof: dict[str, str | None]) -> None:
+        """A confirmation and its proof (``PROOF_FIELDS``: who ran the command, the signature if any), in one transaction."""
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO confirmations (run_id, system, action_id, by, at, reference, note, evidence, not_applicable, reason)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)", (c.run_id, c.system, c.action_id, c.by, c.at, c.reference, c.note,
+                                                  json.dumps(c.evidence), int(c.not_applicable), c.reason)).lastrowid
+            db.execute(f"INSERT INTO confirmation_proofs (confirmation_id, {', '.join(PROOF_FIELDS)}) VALUES (?,?,?,?,?,?,?)",
+                       (row, *(proof.get(k) for k in PROOF_FIELDS)))
+
+    def confirmation_proofs(self, run_id: str) -> list[dict[str, str | None] | None]:
+        """The proof of each of ``confirmations(run_id)``, in that order; None where there is none (carried over, older)."""
+        rows = self._query("SELECT p.* FROM confirmations c LEFT JOIN confirmation_proofs p ON p.confirmation_id = c.id"
+                           " WHERE c.run_id = ? ORDER BY c.id", (run_id,))
+        return [None if r["confirmation_id"] is None else {k: r[k] for k in PROOF_FIELDS} for r in rows]
+
     def add_actions(self, run_id: str, plan: dict[str, Any], actions: Sequence[tuple[str, Action]]) -> None:
         """Actions found later in a run (a system read when the run is resumed), with the plan that now holds them."""
         with self._write() as db:
@@ -196,6 +227,15 @@ class Journal:
                 [(run_id, last + 1 + i, system, a.id, a.phase.value, json.dumps(a.to_dict()), Progress.PENDING)
                  for i, (system, a) in enumerate(actions)],
             )
+
+    def record_approvals(self, run_id: str, record: dict[str, Any]) -> None:
+        """The approvals a run was applied under, again: once an emergency run's missing approvals are added."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO run_approvals (run_id, record) VALUES (?, ?)", (run_id, json.dumps(record)))
+
+    def approvals(self, run_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT record FROM run_approvals WHERE run_id = ?", (run_id,))
+        return json.loads(rows[0]["record"]) if rows else None
 
     def record_saved_plan(self, digest: str, member_id: str, path: Path, plan: dict[str, Any]) -> None:
         """A plan saved with --save-plan, by its digest: what was reviewed, for later approvals and audits."""

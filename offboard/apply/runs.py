@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from offboard.apply.engine import Engine, Listener
+from offboard.apply.holding import released, still_held
 from offboard.apply.journal import ActionRow, Confirmation, Journal, RunRow
 from offboard.apply.retry import RetryPolicy
 from offboard.apply.states import ActionState, Progress, RunStatus
 from offboard.clock import new_run_id
 from offboard.errors import ExitCode, OffboardError
 from offboard.plans.plan import Plan
-from offboard.spi import Connector, Phase, State
+from offboard.spi import Connector, State
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,20 @@ class ManualItem:
     links: tuple[str, ...] = ()
     confirmed_by: tuple[str, ...] = ()  # who confirmed it so far
     evidence: tuple[str, ...] = ()  # what the first confirmation must bring (a file or a reference)
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """An action held until a manual step of its run is closed (a person's or the system's)."""
+
+    system: str
+    action_id: str
+    title: str  # the action's sentence
+    step: str  # the title of the manual step it waits for
+
+    @property
+    def waits(self) -> str:
+        return f"waits for {self.step}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class RunSummary:
     failures: list[Failure]
     manual: list[ManualItem]
     reports: list[str] = field(default_factory=list)
+    held: list[HeldItem] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -64,14 +80,16 @@ class RunSummary:
                         for s, c in self.counts.items()},
             "failed": [{"system": f.system, "action": f.action, "error": f.error} for f in self.failures],
             "manual": [{"system": m.system, "step": m.action_id, "title": m.title, "needs": m.needs} for m in self.manual],
+            "held": [{"system": h.system, "action": h.action_id, "title": h.title, "waits": h.waits} for h in self.held],
             "reports": self.reports,
         }
 
 
-def start_run(journal: Journal, plan: Plan, operator: str) -> str:
-    """Record the plan and its actions as ``pending`` in the journal; returns the run id."""
+def start_run(journal: Journal, plan: Plan, operator: str, approvals: dict[str, Any] | None = None) -> str:
+    """Record the plan, its actions as ``pending`` and the approvals it is applied under; returns the run id."""
     run_id = new_run_id(plan.member["id"])
-    journal.create_run(run_id, plan.kind, plan.member["id"], plan.member["name"], operator, plan.to_dict(), plan.actions)
+    journal.create_run(run_id, plan.kind, plan.member["id"], plan.member["name"], operator, plan.to_dict(), plan.actions,
+                       approvals)
     return run_id
 
 
@@ -87,16 +105,30 @@ def execute_run(journal: Journal, run_id: str, connectors: Mapping[str, Connecto
     stop = {s.system: s.on_failure == "stop" for s in plan.systems}
     engine = Engine(journal, connectors, retry, listener, stop, on_ctrl_c)
     engine.execute(run_id, fresh=fresh)
-    engine.refresh_manual(run_id, skip_applied=True)
+    _close_steps(engine, journal, run_id)
     return finish(journal, run_id)
 
 
 def refresh_run(journal: Journal, run_id: str, connectors: Mapping[str, Connector], retry: RetryPolicy) -> int:
-    """Close manual steps the systems now show done; returns how many were closed."""
-    closed = Engine(journal, connectors, retry).refresh_manual(run_id)
+    """Close manual steps the systems now show done, and run the actions they held; returns how many were closed."""
+    closed = _close_steps(Engine(journal, connectors, retry), journal, run_id)
     if closed:
         finish(journal, run_id)
     return closed
+
+
+def _close_steps(engine: Engine, journal: Journal, run_id: str) -> int:
+    """Close the self-closing steps the systems show done (but those ``engine`` applied just now) and execute the
+    actions they held, until no step closes; returns how many closed. An interrupted run's actions (``pending``,
+    in ``intent``) are left for ``offboard resume``: only its steps are closed."""
+    total = 0
+    while closed := engine.refresh_manual(run_id, skip_applied=True):
+        total += closed
+        rows = journal.actions(run_id)
+        if not released(rows) or any(r.state in (Progress.PENDING, Progress.INTENT) for r in rows):
+            break
+        engine.execute(run_id)
+    return total
 
 
 def finish(journal: Journal, run_id: str) -> RunSummary:
@@ -108,49 +140,30 @@ def finish(journal: Journal, run_id: str) -> RunSummary:
 
 
 def is_interrupted(journal: Journal, run_id: str) -> bool:
-    """The run stopped before its end: an action without an outcome, the end never recorded, or no report."""
-    return run_id in {r.id for r in journal.interrupted_runs(get_run(journal, run_id).member_id)}
+    """The run stopped before its end: an action without an outcome, the end never recorded, or no report;
+    or actions a closed manual step released are still to run."""
+    return run_id in {r.id for r in interrupted_runs(journal, get_run(journal, run_id).member_id)}
 
 
 def unfinished_run(journal: Journal, member_id: str | None = None) -> RunRow | None:
     """The latest interrupted run (of the member, when given): one stopped before its end."""
-    interrupted = journal.interrupted_runs(member_id)
+    interrupted = interrupted_runs(journal, member_id)
     return interrupted[0] if interrupted else None
 
 
-def carry_over(journal: Journal, run_id: str) -> list[str]:
-    """Manual steps of the member's earlier runs, brought into this new run, so that none is asked twice.
-
-    A step a person closed in an earlier run (confirmed, or not applicable) is closed here too, naming
-    that run; a step an earlier run still waits on is handed over: it waits here, and the earlier run
-    records it as carried over. Returns the earlier runs that changed (their reports are due).
-    """
-    run = get_run(journal, run_id)
-    mine = {r.action.id: r for r in journal.actions(run_id) if r.action.phase is Phase.MANUAL}
-    changed: list[str] = []
-    for earlier in journal.member_steps(run.member_id):
-        row = mine.get(earlier.action.id)
-        if earlier.run_id == run_id or row is None or row.system != earlier.system:
-            continue
-        if earlier.state is State.MANUAL:
-            given = [c for c in journal.confirmations(earlier.run_id)
-                     if c.system == earlier.system and c.action_id == earlier.action.id]
-            for confirmation in given:  # a first confirmer's word is kept: only the second is still asked
-                journal.add_confirmation(replace(confirmation, run_id=run_id))
-            if given:
-                journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL, attempts=0, detail=earlier.detail)
-            journal.record_outcome(earlier.run_id, earlier.system, earlier.action.id, State.SKIPPED, attempts=0,
-                                   detail=f"carried over to run {run_id}")
-            finish(journal, earlier.run_id)
-            changed.append(earlier.run_id)
-        elif earlier.state in (State.CHANGED, State.SKIPPED) and _closed_by_people(journal, earlier):
-            journal.record_outcome(run_id, row.system, row.action.id, earlier.state, attempts=0,
-                                   detail=f"{earlier.detail} (in run {earlier.run_id})")
-    return sorted(set(changed))
+def interrupted_runs(journal: Journal, member_id: str | None = None) -> list[RunRow]:
+    """``Journal.interrupted_runs``, and the runs with actions a closed manual step released (``offboard
+    confirm`` closed it): both have work left for ``offboard resume``. Newest first."""
+    runs = journal.interrupted_runs(member_id)
+    known = {r.id for r in runs}
+    runs += [r for r in journal.held_runs(member_id) if r.id not in known and released(journal.actions(r.id))]
+    return sorted(runs, key=lambda r: r.started, reverse=True)
 
 
-def _closed_by_people(journal: Journal, row: ActionRow) -> bool:
-    return any(c.system == row.system and c.action_id == row.action.id for c in journal.confirmations(row.run_id))
+def _interrupted(rows: Sequence[ActionRow]) -> bool:
+    """An action never reached an outcome and waits for no person: ``pending``, in ``intent``, or released."""
+    still = still_held(rows)
+    return any(isinstance(r.state, Progress) and r.key not in still for r in rows)
 
 
 def find_run(journal: Journal, run_id: str | None) -> RunRow:
@@ -178,7 +191,8 @@ def get_run(journal: Journal, run_id: str) -> RunRow:
 
 def summarize(journal: Journal, run_id: str, finishing: bool = False) -> RunSummary:
     """Where the run stands. A run stopped before its end was recorded, or before its report was written, is
-    ``interrupted``; ``finishing``: the end and the report are being recorded now, judge by the actions alone."""
+    ``interrupted``; ``finishing``: the end and the report are being recorded now, judge by the actions alone.
+    Actions ``held`` for a manual step still open are not interrupted: the run waits on a person (``incomplete``)."""
     run = get_run(journal, run_id)
     plan = Plan.from_dict(run.plan)
     rows = journal.actions(run_id)
@@ -190,8 +204,10 @@ def summarize(journal: Journal, run_id: str, finishing: bool = False) -> RunSumm
     failures = [Failure(r.system, r.action.summary, r.last_error or r.detail) for r in rows if r.state is State.FAILED]
     failures += [Failure(s.system, "read the current access", s.note or "") for s in plan.systems if s.error]
     manual = [_manual_item(r, confirmations) for r in rows if r.state is State.MANUAL]
+    still = still_held(rows)
+    held = [HeldItem(r.system, r.action.id, r.action.summary, still[r.key]) for r in rows if r.key in still]
     stopped = run.status is RunStatus.RUNNING or not journal.reports(run_id)
-    if any(isinstance(r.state, Progress) for r in rows) or (stopped and not finishing):
+    if _interrupted(rows) or (stopped and not finishing):
         status = RunStatus.INTERRUPTED
     elif failures:
         status = RunStatus.FAILED
@@ -200,7 +216,7 @@ def summarize(journal: Journal, run_id: str, finishing: bool = False) -> RunSumm
     else:
         status = RunStatus.COMPLETE
     reports = [path for _, path in journal.reports(run_id)]
-    return RunSummary(run, status, counts, notes, failures, manual, reports)
+    return RunSummary(run, status, counts, notes, failures, manual, reports, held)
 
 
 def _manual_item(row: ActionRow, confirmations: Sequence[Confirmation]) -> ManualItem:

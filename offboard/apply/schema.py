@@ -55,5 +55,18 @@ CREATE TABLE IF NOT EXISTS saved_plans (  -- plans saved with --save-plan: what 
     saved TEXT NOT NULL,
     plan TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_approvals (  -- the approvals a run was applied under, as its report records them
+    run_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS confirmation_proofs (  -- who ran `offboard confirm`, and its signature where one was made
+    confirmation_id INTEGER PRIMARY KEY,  -- confirmations.id
+    os_user TEXT,
+    principal TEXT,
+    fingerprint TEXT,
+    namespace TEXT,
+    statement TEXT,
+    signature TEXT
+);
 CREATE INDEX IF NOT EXISTS runs_by_member ON runs(member_id, started);
 """

@@ -9,16 +9,23 @@ from offboard.spi import State
 
 
 class Progress(enum.StrEnum):
-    """An action not yet at an outcome (``spi.State``): waiting, or sent and not yet answered."""
+    """An action not yet at an outcome (``spi.State``): waiting, or sent and not yet answered.
+
+    ``pending`` and ``intent`` mean a run was interrupted; a ``held`` action waits for a person (for a manual
+    step of its run), and only once the step is closed is it work left like ``pending``.
+    """
 
     PENDING = "pending"
     INTENT = "intent"  # journaled before its side effect: a crash here is resumed by re-checking
+    HELD = "held"  # waits for a manual step of the run to be closed; never sent
 
 
 ActionState = State | Progress
 
 #: the outcomes in the order people read them
 OUTCOME_ORDER = (State.CHANGED, State.OK, State.FAILED, State.SKIPPED, State.MANUAL)
+#: what a run's counts show: the outcomes, then the actions held for a manual step
+SHOWN_ORDER = (*OUTCOME_ORDER, Progress.HELD)
 
 
 def action_state(value: str) -> ActionState:

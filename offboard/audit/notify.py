@@ -13,7 +13,10 @@ from offboard.text import for_slack
 
 # Situations whose line may name the member; the others are counted per system, naming no account.
 NAMED = frozenset({Situation.REVOKED_BUT_ACTIVE, Situation.LEFTOVER_ACCESS, Situation.UNCONFIRMED_MANUAL,
-                   Situation.STALE})
+                   Situation.SUSPENSION_ENDED, Situation.STALE, Situation.ROSTER_OUTDATED,
+                   Situation.EMERGENCY_RUN})
+# Of those, the situations of a member rather than of accounts: the line names the member alone.
+MEMBER_ONLY = frozenset({Situation.SUSPENSION_ENDED, Situation.ROSTER_OUTDATED, Situation.EMERGENCY_RUN})
 NO_NOTIFIER = ("--notify needs a connector that can post notifications (such as slack), but none is configured: "
                "add [connectors.slack], or drop --notify")
 
@@ -33,7 +36,9 @@ def notification(result: AuditResult, org_name: str, seq: int | None) -> str:
         found = [f for f in result.findings if f.situation is situation]
         if not found:
             continue
-        if situation in NAMED:
+        if situation in MEMBER_ONLY:
+            who = "; ".join(dict.fromkeys(for_slack(f.name or f.member or "?") for f in found))
+        elif situation in NAMED:
             systems: dict[str, list[str]] = {}  # member name -> their systems, in order of the findings
             for f in found:
                 named = systems.setdefault(f.name or f.member or "?", [])

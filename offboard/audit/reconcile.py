@@ -6,8 +6,10 @@ a revoked member's deactivated account that ``discover`` finds access left on (g
 channels, tokens...) is ``leftover-access``; ``disputed``, ``stale`` and ``orphan`` as their
 names say. Declared exceptions (bots, service accounts, accepted cases) are shown with their
 reason, never findings; an exception that matches no account is an ``exception-unused``
-finding. From the ledger alone (``facts``): ``unconfirmed-manual``. Deactivated accounts are
-not findings unless their member is revoked and access is left.
+finding. From the ledger alone (``facts``): ``unconfirmed-manual``, and ``suspension-ended`` (a
+suspension past its ``until``, not reinstated); from the ledger and the roster: ``roster-outdated``
+(reinstated in the ledger, still expelled or suspended in the roster: access is legitimate, the
+roster is wrong). Deactivated accounts are not findings unless their member is revoked and access is left.
 
 Inventories are streamed (``inventory``): one account at a time, page by page as the connector
 reads them. What stays in memory is the roster, the findings and the few deactivated accounts
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
+from offboard import clock
 from offboard.apply.journal import utc_now
 from offboard.apply.retry import RetryPolicy
-from offboard.audit.facts import LedgerFacts, Revocation, read_ledger, revocations
+from offboard.audit.facts import LedgerFacts, Revocation, outdated_roster, read_ledger, revocations
 from offboard.audit.inventory import Discover, discoverer, stream_inventory
 from offboard.audit.matching import Matcher
 from offboard.audit.result import AuditResult, SystemAudit, new_audit_id
@@ -120,6 +124,40 @@ def pending_findings(facts: LedgerFacts, revoked: Mapping[str, Revocation]) -> l
     ]
 
 
+def ended_suspensions(revoked: Mapping[str, Revocation], members: Sequence[Member], today: date) -> list[Finding]:
+    """One finding per member whose suspension's last day is before ``today`` (UTC) and who was not reinstated."""
+    names = {m.id: m.name for m in members}
+    return [
+        Finding(Situation.SUSPENSION_ENDED, "ledger", "", member_id, names.get(member_id, ""),
+                f"{revocation.describe()}; the suspension has ended: reinstate with `offboard reinstate {member_id}`, "
+                "or extend it with a new `offboard suspend`")
+        for member_id, revocation in revoked.items() if revocation.kind == "suspend" and revocation.ended(today)
+    ]
+
+
+def emergency_findings(facts: LedgerFacts) -> list[Finding]:
+    """One finding per emergency run whose missing approvals were not added afterwards."""
+    return [
+        Finding(Situation.EMERGENCY_RUN, "ledger", "", e.member_id, e.member_name,
+                f"run {e.run_id} (report {e.seq:06d}) was applied in an emergency ({e.reason}) with {e.approved} "
+                f"approval(s), {e.missing} short: each missing approver runs `offboard approve --run {e.run_id}`")
+        for e in facts.emergencies
+    ]
+
+
+def outdated_roster_findings(members: Sequence[Member], facts: LedgerFacts) -> list[Finding]:
+    """Members the ledger records reinstated whom the roster still marks expelled or suspended (not revoked)."""
+    findings = []
+    for member in members:
+        reinstated = outdated_roster(member, facts)
+        if reinstated is not None:
+            findings.append(Finding(
+                Situation.ROSTER_OUTDATED, "roster", "", member.id, member.name,
+                f"the ledger records {member.id} {reinstated.describe()}, but the roster says {member.status}: "
+                "set their status to active"))
+    return findings
+
+
 def audit_system(name: str, connector: Connector, matcher: Matcher, revoked: Mapping[str, Revocation],
                  exceptions: Sequence[AccountException],
                  policy: RetryPolicy) -> tuple[SystemAudit, list[Finding], list[ExceptionHit]]:
@@ -138,13 +176,16 @@ def audit_system(name: str, connector: Connector, matcher: Matcher, revoked: Map
 
 
 def run_audit(members: Sequence[Member], reports: Iterable[Mapping[str, Any]], connectors: Mapping[str, Connector],
-              exceptions: Sequence[AccountException] = (), policy: RetryPolicy | None = None) -> AuditResult:
-    """Audit every connector at once (they are independent) and the ledger's open manual steps.
+              exceptions: Sequence[AccountException] = (), policy: RetryPolicy | None = None,
+              today: date | None = None) -> AuditResult:
+    """Audit every connector at once (they are independent), the ledger's open manual steps and ended suspensions.
 
     ``reports`` are the ledger's verified reports in seq order (``Ledger.reports()``); ``policy``
-    is the engine's (its ``sleep`` is what tests replace).
+    is the engine's (its ``sleep`` is what tests replace); ``today`` (UTC) defaults to ``clock.today()``
+    (looked up at each call, so that a test that sets the clock's day sets the audit's).
     """
     policy = policy or RetryPolicy()
+    today = today or clock.today()
     started = utc_now()
     facts = read_ledger(reports)
     revoked = revocations(members, facts)
@@ -154,6 +195,8 @@ def run_audit(members: Sequence[Member], reports: Iterable[Mapping[str, Any]], c
             lambda n: audit_system(n, connectors[n], Matcher(members, n), revoked, exceptions, policy), names))
     systems = [r[0] for r in results]
     findings = [f for r in results for f in r[1]] + pending_findings(facts, revoked)
+    findings += ended_suspensions(revoked, members, today) + outdated_roster_findings(members, facts)
+    findings += emergency_findings(facts)
     hits = [h for r in results for h in r[2]]
     findings += unused_exceptions(exceptions, hits, {s.name for s in systems if s.audited})
     findings.sort(key=Finding.sort_key)

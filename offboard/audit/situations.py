@@ -27,9 +27,12 @@ class Situation(enum.StrEnum):
     REVOKED_BUT_ACTIVE = "revoked-but-active"  # the member is expelled or suspended, the account still works
     LEFTOVER_ACCESS = "leftover-access"  # revoked and deactivated, but still in groups, channels...
     UNCONFIRMED_MANUAL = "unconfirmed-manual"  # a manual step of an expulsion or suspension nobody confirmed
+    EMERGENCY_RUN = "emergency-run"  # applied in an emergency, still short of the approvals the org requires
     DISPUTED = "disputed"  # an active account matches several members
+    SUSPENSION_ENDED = "suspension-ended"  # a suspension's until has passed and no reinstatement followed
     STALE = "stale"  # a former member's account still works
     ORPHAN = "orphan"  # an active account matches no member
+    ROSTER_OUTDATED = "roster-outdated"  # the ledger records a reinstatement, the roster still says expelled/suspended
     EXCEPTION_UNUSED = "exception-unused"  # a declared exception matches no account
 
     @property
@@ -46,9 +49,12 @@ SEVERITY: dict[Situation, Severity] = {
     Situation.REVOKED_BUT_ACTIVE: Severity.CRITICAL,
     Situation.LEFTOVER_ACCESS: Severity.CRITICAL,
     Situation.UNCONFIRMED_MANUAL: Severity.HIGH,
+    Situation.EMERGENCY_RUN: Severity.HIGH,
     Situation.DISPUTED: Severity.HIGH,
+    Situation.SUSPENSION_ENDED: Severity.MEDIUM,
     Situation.STALE: Severity.MEDIUM,
     Situation.ORPHAN: Severity.MEDIUM,
+    Situation.ROSTER_OUTDATED: Severity.LOW,
     Situation.EXCEPTION_UNUSED: Severity.LOW,
 }
 RANK = {situation: rank for rank, situation in enumerate(Situation)}
@@ -57,8 +63,8 @@ RANK = {situation: rank for rank, situation in enumerate(Situation)}
 @dataclass(frozen=True)
 class Finding:
     situation: Situation
-    system: str
-    account: str  # the account's label (email, @handle); empty for a manual step
+    system: str  # a member's own situations name where the fact is: "ledger" (suspension-ended), "roster"
+    account: str  # the account's label (email, @handle); empty for a manual step or a member's own situation
     member: str | None  # member id; several ids for a disputed account ("m043, m044")
     name: str  # member name(s), for people
     detail: str

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import typer
 
 from offboard.cli import (  # noqa: F401  (they register commands)
+    approval_commands,
     audit_command,
     demo_command,
     info_commands,

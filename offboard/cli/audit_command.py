@@ -14,10 +14,11 @@ from offboard.cli.render import put, show_summary
 
 @app.command()
 def audit(
-    fix: bool = typer.Option(False, "--fix", help="Plan and apply the expel playbook for revoked-but-active accounts."),
+    fix: bool = typer.Option(False, "--fix", help="Plan and apply the member's playbook where access is still active."),
     dry_run: bool = typer.Option(False, "--dry-run", help="With --fix: show the plans, change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="With --fix: do not ask for confirmation."),
-    playbook: str = typer.Option("expel", "--playbook", "-p", help="The playbook --fix follows."),
+    playbook: str | None = typer.Option(None, "--playbook", "-p",
+                                        help="The playbook --fix follows (default: expel, or suspend for a suspended member)."),
     notify: bool = typer.Option(False, "--notify", help="Post a summary (situations and names only) to [notify] slack_channel."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
     config: str | None = ConfigOption,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
 
 from offboard.cli.app import app, console, say
 from offboard.cli.prompts import TerminalInteraction
@@ -24,33 +25,35 @@ if TYPE_CHECKING:
 def run_demo(
     keep: Path | None = typer.Option(None, "--keep", help="Write the sample org to DIR and keep it (default: a temp dir)."),
 ) -> int:
-    """Expel a member of a sample org on the built-in sandbox: no credentials, no network."""
+    """Expel, suspend and reinstate members of a sample org on the built-in sandbox: no credentials, no network."""
     from offboard.operations.demo import demo  # emulators and key generation: only for this command
 
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
     with holder as folder:
-        result = demo(Path(folder), Narration(console, console))
-    if result.run.run is not None:
-        show_summary(console, result.run.run)
+        result = demo(Path(folder), Narration(console, console), lambda run: show_summary(console, run))
     show_proof(result, kept=keep is not None)
     return result.exit_code
 
 
 class Narration(TerminalInteraction):
-    """The demo's notes are its output (stdout); the plan is shown once, at the dry run."""
+    """The demo's notes are its output (stdout). Each plan is shown once: the expulsion's at its dry run, then
+    the suspension's and the reinstatement's; each run's summary follows it."""
 
-    plans_shown = 0
+    def __init__(self, out: Console, err: Console) -> None:
+        super().__init__(out, err)
+        self.shown: set[tuple[str, str]] = set()
 
     def show_plan(self, plan: Plan) -> None:
-        if not self.plans_shown:
+        key = (plan.kind, plan.member["id"])
+        if key not in self.shown:
             super().show_plan(plan)
-        self.plans_shown += 1
+        self.shown.add(key)
 
 
 def show_proof(result: DemoResult, kept: bool) -> None:
     checked = result.verified
     console.print()
-    say("Step 3 - the proof: the signed report chain, checked as `offboard verify` does.")
+    say("Step 5 - the proof: the signed report chain, checked as `offboard verify` does.")
     say(f"  {checked.reports} report(s) verified: " + ("signatures good, chain intact." if checked.ok else
         "; ".join(str(p) for p in checked.problems)))
     say(f"  With stock OpenSSH: ssh-keygen -Y verify -f keys/allowed_signers -I {result.signer} "

@@ -78,6 +78,17 @@ class TerminalInteraction:
     def confirm_resume(self, run_id: str, member_id: str) -> bool:
         return ask("Resume it instead of starting again? [y/N]").strip().lower() in {"y", "yes"}
 
+    @property
+    def can_reveal(self) -> bool:
+        """Only to a person at a terminal: a timer's output goes to a log."""
+        return self.err.is_terminal
+
+    def reveal(self, label: str, secret: str) -> None:
+        """On the terminal (stderr, so that --json stays one document), once; nothing else keeps it."""
+        self.err.print(Text(f"{for_terminal(label)}: ", style="bold") + Text(secret, style="bold reverse"))
+        self.err.print(Text("Shown once, never stored: hand it to the member in person or by a trusted channel; "
+                            "they must change it when they first sign in."))
+
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
         if self.out.is_terminal and not self.as_json:
             return LiveProgress(self.out, dict(totals))

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from offboard.apply.states import OUTCOME_ORDER, RunStatus
+from offboard.apply.states import SHOWN_ORDER, RunStatus
 from offboard.spi import Action, Phase, State
 from offboard.text import for_terminal
 
 if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.apply.journal import ActionRow, RunRow
-    from offboard.apply.runs import ManualItem, RunSummary
+    from offboard.apply.runs import HeldItem, ManualItem, RunSummary
     from offboard.plans.plan import Plan
 
 
@@ -36,10 +36,10 @@ def brief(value: Any, limit: int = 70) -> str:
 def change_text(before: Any, after: Any) -> str:
     """What changes, in a few words: only the keys that differ, and nothing for a removal
     (the sentence says it). The full before/after stays in the saved plan and the report."""
-    if after is None:
+    if after is None or (before is None and isinstance(after, dict)):  # a removal, or an item put back
         return ""
-    if isinstance(before, dict) and isinstance(after, dict):
-        changed = [k for k in after if before.get(k) != after[k]]
+    if isinstance(before, dict) and isinstance(after, dict):  # only what both name: the sentence says the rest
+        changed = [k for k in after if k in before and before[k] != after[k]]
         return ", ".join(f"{k} {brief(before.get(k), 30)} → {brief(after[k], 30)}" for k in changed)
     return f"{brief(before)} → {brief(after)}"
 
@@ -66,6 +66,12 @@ def show_plan(console: Console, plan: Plan) -> None:
     member = plan.member
     put(console, f"Plan: {plan.kind} {member['id']} {member['name']} <{member['email']}>")
     put(console, f"Playbook: {_playbook(plan.playbook)}")
+    if plan.suspension:
+        put(console, f"Until: {plan.suspension.get('until')} (the end of that day, UTC). "
+                     f"Reason: {plan.suspension.get('reason')}")
+    if plan.reverses:
+        put(console, f"Reverses: report {int(plan.reverses.get('seq') or 0):06d} ({plan.reverses.get('kind')}, "
+                     f"run {plan.reverses.get('run_id')})")
     for system in plan.systems:
         account = f" ({system.account.label})" if system.account else ""
         console.print()
@@ -80,15 +86,26 @@ def show_plan(console: Console, plan: Plan) -> None:
                     put(console, f"    - {action_line(action)}")
                     for line in _how(action):
                         put(console, f"        {line}")
+        if system.already:
+            put(console, "  already as it was")
+            for summary in system.already:
+                put(console, f"    - {summary}")
+        if system.lost:
+            put(console, "  does not come back")
+            for item in system.lost:
+                put(console, f"    - {item.reason}")
     counts = plan.counts()
     unread = sum(1 for s in plan.systems if s.error)
     skipped = sum(1 for s in plan.systems if s.note and not s.actions and not s.error)
     console.print()
-    console.print(
-        f"{counts['cut']} to cut, {counts['clean']} to clean, {counts['manual']} manual steps, "
-        f"across {len(plan.systems)} systems ({skipped} with nothing to do"
-        + (f", {unread} could not be read)." if unread else ").")
-    )
+    if plan.reverses:
+        lost = sum(len(s.lost) for s in plan.systems)
+        tally = (f"{counts['cut'] + counts['clean']} to put back, {counts['manual']} manual steps, "
+                 f"{lost} that cannot come back")
+    else:
+        tally = f"{counts['cut']} to cut, {counts['clean']} to clean, {counts['manual']} manual steps"
+    console.print(f"{tally}, across {len(plan.systems)} systems ({skipped} with nothing to do"
+                  + (f", {unread} could not be read)." if unread else ")."))
 
 
 def _how(action: Action) -> list[str]:
@@ -103,7 +120,7 @@ def show_summary(console: Console, summary: RunSummary) -> None:
     console.print()
     put(console, f"Run {summary.run.id}: {summary.run.kind} {summary.run.member_id} {summary.run.member_name}")
     for system, counts in summary.counts.items():
-        parts = [f"{counts[s]} {s}" for s in OUTCOME_ORDER if counts.get(s)]
+        parts = [f"{counts[s]} {s}" for s in SHOWN_ORDER if counts.get(s)]
         note = summary.notes.get(system)
         put(console, f"  {system:<12} {', '.join(parts) or note or 'nothing to do'}")
     if summary.failures:
@@ -114,6 +131,9 @@ def show_summary(console: Console, summary: RunSummary) -> None:
     if summary.manual:
         console.print()
         show_manual(console, summary.run.id, summary.manual)
+    if summary.held:
+        console.print()
+        show_held(console, summary.held)
     console.print()
     put(console, f"Status: {summary.status.upper()}. " + _next_step(summary))
     for path in summary.reports[-1:]:
@@ -131,6 +151,12 @@ def show_manual(console: Console, run_id: str, manual: list[ManualItem]) -> None
     put(console, f"  Record each with: offboard confirm {run_id} STEP --by NAME [--evidence FILE] [--reference TEXT]")
 
 
+def show_held(console: Console, held: list[HeldItem]) -> None:
+    console.print("Held until a manual step is closed:")
+    for item in held:
+        put(console, f"  {item.action_id}: {item.title} ({item.waits})")
+
+
 def show_waiting(console: Console, waiting: list[RunSummary], closed: dict[str, int]) -> None:
     """Every unfinished run with what it waits on: steps for people first, then what to run."""
     for run_id, count in closed.items():
@@ -141,6 +167,8 @@ def show_waiting(console: Console, waiting: list[RunSummary], closed: dict[str, 
         for item in summary.manual:
             proof = " --reference TEXT" if item.evidence and not item.confirmed_by else ""  # or --evidence FILE
             put(console, f"  offboard confirm {run.id} {item.action_id} --by NAME{proof}  # {item.title} (needs {item.needs})")
+        for held in summary.held:
+            put(console, f"  held: {held.action_id}: {held.title} ({held.waits})")
         if summary.status is not RunStatus.INCOMPLETE:
             put(console, f"  {_next_step(summary)}")
     if waiting or closed:
@@ -149,9 +177,13 @@ def show_waiting(console: Console, waiting: list[RunSummary], closed: dict[str, 
 
 def _next_step(summary: RunSummary) -> str:
     if summary.status is RunStatus.COMPLETE:
+        if summary.run.kind == "reinstate":
+            return "Everything that could come back is back; the report lists what could not."
         return "Every access in the playbook is ended."
     if summary.status is RunStatus.FAILED:
         return f"Fix what failed, then finish the run with: offboard resume {summary.run.id} (done steps are not repeated)."
+    if summary.status is RunStatus.INCOMPLETE and summary.held:
+        return "The run is complete once every manual step is confirmed; `offboard resume` then runs the actions they hold."
     if summary.status is RunStatus.INCOMPLETE:
         return "The run is complete once every manual step is confirmed."
     return f"The run was interrupted: finish it with `offboard resume {summary.run.id}`."

@@ -1,4 +1,4 @@
-"""expel, apply and resume: each parses, calls one operation, and renders its result."""
+"""expel, suspend, reinstate, apply and resume: each parses, calls one operation, and renders its result."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import typer
 from offboard import operations
 from offboard.cli.app import ConfigOption, JsonOption, app, console, err_console, print_json, say, terminal
 from offboard.cli.render import put, show_summary
-from offboard.errors import ExitCode
+from offboard.errors import ExitCode, OffboardError
 
 if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.apply.runs import RunSummary
+    from offboard.operations import DueResult, PlanResult
 
 
 @app.command()
@@ -32,6 +33,56 @@ def expel(
     request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial)
     with operations.Session.open(config) as session:
         result = operations.expel(session, request, terminal(as_json))
+    return show_planned(result, as_json)
+
+
+@app.command()
+def suspend(
+    member: str = typer.Argument(..., help="Member id or email, as in the roster."),
+    until: str = typer.Option(..., "--until", help="The suspension's last day, YYYY-MM-DD (UTC)."),
+    reason: str = typer.Option(..., "--reason", help="Why, as the committee decided; the signed report records it."),
+    playbook: str = typer.Option("suspend", "--playbook", "-p", help="Playbook name or path to a .yaml file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change, change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
+    save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
+    unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
+    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    config: str | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> int:
+    """Suspend a member until a date: end their access, keep what is needed to put it back."""
+    request = operations.SuspendRequest(member, until, reason, playbook, dry_run, save_plan, yes, unsigned, partial)
+    with operations.Session.open(config) as session:
+        result = operations.suspend(session, request, terminal(as_json))
+    return show_planned(result, as_json)
+
+
+@app.command()
+def reinstate(
+    member: str | None = typer.Argument(None, help="Member id or email, as in the roster."),
+    due: bool = typer.Option(False, "--due", help="Every member whose suspension has ended (for a nightly timer)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would come back, change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
+    save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
+    unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
+    config: str | None = ConfigOption,
+    as_json: bool = JsonOption,
+) -> int:
+    """Put a suspended or expelled member back as they were, from the signed record of what was removed."""
+    if due == (member is not None):
+        raise OffboardError("give a MEMBER, or --due for every member whose suspension has ended (not both)")
+    if due and (dry_run or save_plan):
+        raise OffboardError("--due applies; to look first, run `offboard reinstate MEMBER --dry-run` for each member")
+    with operations.Session.open(config) as session:
+        if due:
+            return show_due(operations.reinstate_due(session, yes, unsigned, terminal(as_json)), as_json)
+        request = operations.ReinstateRequest(str(member), dry_run, save_plan, yes, unsigned)
+        result = operations.reinstate(session, request, terminal(as_json))
+    return show_planned(result, as_json)
+
+
+def show_planned(result: PlanResult, as_json: bool) -> int:
+    """A plan that was applied (its run), saved, or only shown."""
     if result.run is not None:
         return show_run(result.run, as_json)
     if as_json and result.plan is not None:
@@ -53,12 +104,16 @@ def apply_plan(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key."),
     partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    emergency: bool = typer.Option(False, "--emergency", help="With one approval, where [approvals] emergency allows it."),
+    reason: str | None = typer.Option(None, "--reason", help="Why this cannot wait for every approval (with --emergency)."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Apply a saved plan exactly, after checking nothing changed since it was made."""
+    """Apply a saved plan exactly, after checking nothing changed since it was made and that it is approved."""
+    if emergency != (reason is not None):
+        raise OffboardError("--emergency and --reason TEXT go together: say why the run cannot wait for every approval")
     with operations.Session.open(config) as session:
-        summary = operations.apply_saved(session, plan_file, yes, unsigned, terminal(as_json), partial)
+        summary = operations.apply_saved(session, plan_file, yes, unsigned, terminal(as_json), partial, reason)
     return show_run(summary, as_json)
 
 
@@ -81,6 +136,23 @@ def resume(
         console.print("Nothing to resume: no run was interrupted. See the runs with: offboard status")
     for run_id, count in result.closed.items():
         say(f"Run {run_id}: {count} step(s) its systems now show done were closed; see: offboard status {run_id}")
+    return result.exit_code
+
+
+def show_due(result: DueResult, as_json: bool) -> int:
+    """Each member whose suspension ended: reinstated (their run), or why not."""
+    if as_json:
+        print_json({"members": [{"member": d.member_id, "until": d.until, "error": d.error,
+                                 "run": d.result.run.to_dict() if d.result and d.result.run else None}
+                                for d in result.members]})
+        return result.exit_code
+    if not result.members:
+        console.print("No suspension has ended: nobody to reinstate.")
+    for due in result.members:
+        if due.result is not None and due.result.run is not None:
+            show_summary(console, due.result.run)
+        elif due.error:
+            put(err_console, f"{due.member_id} (suspended until {due.until}) was not reinstated: {due.error}")
     return result.exit_code
 
 

@@ -39,24 +39,33 @@ def status(
 def confirm(
     run_id: str = typer.Argument(..., help="The run (id or its start)."),
     step_id: str = typer.Argument(..., help="The manual step, e.g. bank:remove-signer (or remove-signer)."),
-    by: str = typer.Option(..., "--by", help="Who did it (your name)."),
+    by: str | None = typer.Option(None, "--by", help="Who did it (your name). With --key: shown as given, the "
+                                                       "principal signing by default."),
     evidence: list[Path] = typer.Option([], "--evidence", help="A file proving it (hashed, not copied). Repeatable."),
     reference: str | None = typer.Option(None, "--reference", help="A case number or other reference."),
     note: str | None = typer.Option(None, "--note", help="Anything worth keeping."),
     not_applicable: bool = typer.Option(False, "--not-applicable", help="The step does not apply to this member."),
     reason: str | None = typer.Option(None, "--reason", help="Why it does not apply (with --not-applicable)."),
+    key: str | None = typer.Option(None, "--key", metavar="PATH|agent",
+                                   help="Sign the confirmation with your own SSH key (a private key file, or 'agent'), "
+                                        "as listed in [approvals] approvers. Default: $OFFBOARD_APPROVER_KEY."),
+    as_principal: str | None = typer.Option(None, "--as", metavar="PRINCIPAL",
+                                            help="Sign as this approver (for a key listed for several)."),
     config: str | None = ConfigOption,
 ) -> int:
     """Record a manual step as done, with evidence (or as not applicable, with a reason)."""
-    request = operations.ConfirmRequest(step_id, by, tuple(evidence), reference, note, not_applicable, reason)
+    request = operations.ConfirmRequest(step_id, by or "", tuple(evidence), reference, note, not_applicable, reason,
+                                        key, as_principal)
     with operations.Session.open(config) as session:
         done = operations.confirm(session, run_id, request)
     run_id, step = done.summary.run.id, done.step.action.id
+    signed = f" Signed as {done.principal} with key {done.fingerprint}." if done.principal else ""
     if not done.closed:
-        say(f"Recorded: {step} confirmed by {done.by}. It needs a second confirmer: "
-            f"offboard confirm {run_id} {step} --by OTHER-NAME")
+        other = "--key PATH|agent" if done.keyed else "--by OTHER-NAME"
+        say(f"Recorded: {step} confirmed by {done.by}.{signed} It needs a second confirmer: "
+            f"offboard confirm {run_id} {step} {other}")
         return done.exit_code
-    say(f"Recorded: {step} is closed. Run {run_id} is now {done.summary.status}.")
+    say(f"Recorded: {step} is closed. Run {run_id} is now {done.summary.status}.{signed}")
     if done.summary.manual:
         say(f"{len(done.summary.manual)} step(s) still wait on a person: offboard status {run_id}")
     for path in done.summary.reports[-1:]:

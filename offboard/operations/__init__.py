@@ -15,30 +15,46 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from offboard.apply.confirm import ConfirmRequest
+    from offboard.operations.approving import ApproveRequest, ApproveResult, approvals, approve, approve_run, require_quorum
     from offboard.operations.auditing import AuditOutcome, AuditRequest, audit
     from offboard.operations.checks import Checkup, InstalledConnector, doctor, installed_connectors
     from offboard.operations.interaction import Interaction, Silent
     from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
-    from offboard.operations.revoke import ExpelRequest, ExpelResult, ResumeResult, apply_saved, expel, resume
+    from offboard.operations.reinstating import DueResult, ReinstateRequest, reinstate, reinstate_due
+    from offboard.operations.revoke import (
+        ExpelRequest,
+        PlanResult,
+        ResumeResult,
+        SuspendRequest,
+        apply_saved,
+        expel,
+        resume,
+        suspend,
+    )
     from offboard.operations.session import Session
     from offboard.operations.steps import QUICK_LOOK, ConfirmResult, RunDetail, RunList, confirm, status
 
 _WHERE = {
     "offboard.apply.confirm": ("ConfirmRequest",),
+    "offboard.operations.approving": ("ApproveRequest", "ApproveResult", "approvals", "approve", "approve_run", "require_quorum"),
     "offboard.operations.auditing": ("AuditOutcome", "AuditRequest", "audit"),
     "offboard.operations.checks": ("Checkup", "InstalledConnector", "doctor", "installed_connectors"),
     "offboard.operations.interaction": ("Interaction", "Silent"),
     "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
-    "offboard.operations.revoke": ("ExpelRequest", "ExpelResult", "ResumeResult", "apply_saved", "expel", "resume"),
+    "offboard.operations.reinstating": ("DueResult", "ReinstateRequest", "reinstate", "reinstate_due"),
+    "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "ResumeResult", "SuspendRequest", "apply_saved", "expel",
+                                   "resume", "suspend"),
     "offboard.operations.session": ("Session",),
     "offboard.operations.steps": ("QUICK_LOOK", "ConfirmResult", "RunDetail", "RunList", "confirm", "status"),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
-    "QUICK_LOOK", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult", "ExpelRequest",
-    "ExpelResult", "InstalledConnector", "Interaction", "KeygenRequest", "NewKey", "ResumeResult", "RunDetail", "RunList",
-    "Session", "Silent", "VerifyRequest", "apply_saved", "audit", "confirm", "doctor", "expel", "installed_connectors",
-    "keygen", "resume", "status", "verify",
+    "QUICK_LOOK", "ApproveRequest", "ApproveResult", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest",
+    "ConfirmResult", "DueResult", "ExpelRequest", "InstalledConnector", "Interaction", "KeygenRequest", "NewKey",
+    "PlanResult", "ReinstateRequest", "ResumeResult", "RunDetail", "RunList", "Session", "Silent", "SuspendRequest",
+    "VerifyRequest", "apply_saved", "approvals", "approve", "approve_run", "audit", "confirm", "doctor", "expel",
+    "installed_connectors", "keygen", "reinstate", "reinstate_due", "require_quorum", "resume", "status", "suspend",
+    "verify",
 ]
 
 

@@ -23,10 +23,10 @@ from offboard.spi import Capability
 
 @dataclass(frozen=True)
 class AuditRequest:
-    fix: bool = False  # plan and apply the expel playbook for revoked-but-active accounts
+    fix: bool = False  # plan and apply each revoked member's playbook for revoked-but-active accounts
     dry_run: bool = False  # with fix: show the plans only
     yes: bool = False  # with fix: do not ask
-    playbook: str = "expel"  # what fix follows
+    playbook: str | None = None  # what fix follows; None: expel for expelled members, suspend for suspended ones
     notify: bool = False  # post a summary to [notify] slack_channel
     unsigned: bool = False
     can_ask: bool = False  # a person is at a terminal to confirm each fix
@@ -99,7 +99,8 @@ def audit(session: Session, request: AuditRequest, ui: Interaction | None = None
 
 
 def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Interaction) -> list[Fix]:
-    """The expel playbook, limited to the systems where each revoked member's account is still active.
+    """Each member's playbook (``expel``, or ``suspend`` for a suspended member: nothing that cannot come back),
+    limited to the systems where their account is still active.
 
     The same path as ``expel``: a preview, the member id typed to go ahead (or ``yes``), the
     member's lock, a journaled run and its signed report.
@@ -107,11 +108,10 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
     systems: dict[str, list[str]] = {}
     for finding in result.revoked_but_active():
         systems.setdefault(finding.member or "", []).append(finding.system)
-    book = session.playbook(request.playbook) if systems else None
     fixes: list[Fix] = []
     for member_id, names in systems.items():
-        assert book is not None
         try:
+            book = session.playbook(request.playbook or result.revoked[member_id].kind)
             fixes.append(_fix_member(session, result, request, ui, book, member_id, names))
         except Aborted:
             raise
@@ -123,6 +123,11 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
 def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui: Interaction, book: Playbook,
                 member_id: str, names: list[str]) -> Fix:
     person = session.member(member_id)
+    revocation = result.revoked[person.id]
+    if session.config.approvals.required and revocation.run_id is None:  # the roster alone is nobody's approval
+        raise OffboardError(f"{person.id} is {revocation.word} by the roster only, and [approvals] requires approved "
+                            f"plans: --fix ends access only where the ledger records an approved run; run `offboard "
+                            f"{revocation.kind} {person.id} --save-plan FILE` and have it approved")
     steps = tuple(step for step in book.steps if step.system in names)
     if not steps:
         raise OffboardError(f"the playbook {book.name} has no step for {', '.join(names)}: --fix cannot end "
@@ -131,7 +136,7 @@ def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui
     connectors = session.connectors_for(limited)
     with session.member_lock(person.id):
         refuse_if_interrupted(session, person.id, "then audit again")
-        plan = build_plan(result.revoked[person.id].kind, session.org, person, limited, connectors, session.retry)
+        plan = build_plan(revocation.kind, session.org, person, limited, connectors, session.retry)
         ui.show_plan(plan)
         fix = Fix(person.id, plan)
         if not request.dry_run:

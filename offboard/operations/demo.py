@@ -7,38 +7,50 @@ only this command needs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from offboard import operations
+from offboard.apply.runs import RunSummary
+from offboard.clock import today
 from offboard.errors import ExitCode, OffboardError
 from offboard.operations.interaction import Interaction
-from offboard.operations.revoke import ExpelRequest, ExpelResult
+from offboard.operations.reinstating import ReinstateRequest
+from offboard.operations.revoke import ExpelRequest, PlanResult, SuspendRequest
 from offboard.operations.session import Session
 from offboard.report.ledger import report_namespace
 from offboard.report.verify import Verification, verify_ledger
 from offboard.testing import sandbox
 
+SUSPENSION_DAYS = 90
+SUSPENSION_REASON = "Probation decided by the coordinating committee (sample)"
+
 
 @dataclass
 class DemoResult:
     root: Path
-    run: ExpelResult
+    run: PlanResult  # the expulsion
     verified: Verification
+    suspension: PlanResult | None = None
+    reinstatement: PlanResult | None = None
     signer: str = sandbox.SIGNER  # who signs the sample org's reports, and in which namespace
     namespace: str = report_namespace(sandbox.DOMAIN)
 
     @property
     def exit_code(self) -> ExitCode:
-        finished = self.run.run is not None and self.run.run.exit_code in (ExitCode.OK, ExitCode.WAITING)
+        runs = [self.run, self.suspension, self.reinstatement]
+        finished = all(r is not None and r.run is not None and r.run.exit_code in (ExitCode.OK, ExitCode.WAITING)
+                       for r in runs)
         return ExitCode.OK if self.verified.ok and finished else ExitCode.ERROR
 
 
-def demo(folder: Path, ui: Interaction) -> DemoResult:
-    """Write the sample org into ``folder``, start its emulators, then dry-run, expel and verify.
+def demo(folder: Path, ui: Interaction, show_run: Callable[[RunSummary], None] = lambda run: None) -> DemoResult:
+    """Write the sample org into ``folder``, start its emulators, then dry-run, expel, suspend, reinstate, verify.
 
-    The dry run and the expulsion are ``operations.expel`` with the requests of
-    ``offboard expel MEMBER --dry-run`` and ``offboard expel MEMBER --yes``.
+    Each step is the operation its command runs, with its request: ``offboard expel MEMBER --dry-run``
+    and ``--yes``, ``offboard suspend OTHER --until ... --reason ... --yes``, ``offboard reinstate OTHER --yes``.
     """
     if folder.exists() and any(folder.iterdir()):
         raise OffboardError(f"{folder} is not empty: give --keep a new or empty directory")
@@ -53,5 +65,21 @@ def demo(folder: Path, ui: Interaction) -> DemoResult:
             operations.expel(session, ExpelRequest(member, dry_run=True), ui)
             ui.note(f"\nStep 2 - the run: `offboard expel {member} --yes` applies the plan above.")
             result = operations.expel(session, ExpelRequest(member, yes=True), ui)
+            _shown(result, show_run)
+            other, until = sandbox.SUSPENDED, (today() + timedelta(days=SUSPENSION_DAYS)).isoformat()
+            ui.note(f"\nStep 3 - a suspension: `offboard suspend {other} --until {until} --reason \"...\" --yes` "
+                    "ends their access by the suspend playbook, keeping what puts it back.")
+            suspension = operations.suspend(session, SuspendRequest(other, until, SUSPENSION_REASON, yes=True), ui)
+            _shown(suspension, show_run)
+            ui.note(f"\nStep 4 - the reinstatement: `offboard reinstate {other} --yes` puts back what the "
+                    "suspension's signed report records.")
+            reinstatement = operations.reinstate(session, ReinstateRequest(other, yes=True), ui)
+            _shown(reinstatement, show_run)
             signers = (org.root / "keys" / "allowed_signers").read_text()
-            return DemoResult(org.root, result, verify_ledger(session.config.reports_dir, signers))
+            return DemoResult(org.root, result, verify_ledger(session.config.reports_dir, signers), suspension,
+                              reinstatement)
+
+
+def _shown(result: PlanResult, show_run: Callable[[RunSummary], None]) -> None:
+    if result.run is not None:
+        show_run(result.run)

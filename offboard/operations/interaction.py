@@ -38,9 +38,24 @@ class Interaction(Protocol):
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
         """A listener for the engine while a run applies (``totals``: actions per system)."""
 
+    @property
+    def can_reveal(self) -> bool:
+        """Is someone there to see a secret (a terminal, not a log file)? Else no action that makes one runs."""
+
+    def reveal(self, label: str, secret: str) -> None:
+        """Show a secret once (a reinstated member's new password): never logged, stored or shown again."""
+
 
 class Silent:
-    """Shows nothing and answers no: for scripts, benchmarks and tests that pass ``yes``."""
+    """Shows nothing and answers no: for scripts, benchmarks and tests that pass ``yes``.
+
+    A secret a run makes is kept in ``revealed`` (label, secret), in memory only, for the caller.
+    """
+
+    can_reveal = True  # to the library caller, in memory
+
+    def __init__(self) -> None:
+        self.revealed: list[tuple[str, str]] = []
 
     def show_plan(self, plan: Plan) -> None:
         pass
@@ -59,6 +74,9 @@ class Silent:
 
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
         return no_progress()
+
+    def reveal(self, label: str, secret: str) -> None:
+        self.revealed.append((label, secret))
 
 
 @contextmanager

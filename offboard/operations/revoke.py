@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
 from offboard.apply.runs import find_run as find_run_row
 from offboard.apply.states import RunStatus
+from offboard.clock import today
 from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, StalePlanError
+from offboard.operations.approving import approval_record, refuse_unapproved_run, require_quorum
 from offboard.operations.interaction import Interaction, Silent
+from offboard.operations.planning import plan_again
 from offboard.operations.running import (
     apply_new_plan,
     refresh_waiting_runs,
@@ -20,7 +24,7 @@ from offboard.operations.running import (
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan, discover_system, member_entry
 from offboard.plans.plan import Plan, SystemPlan
-from offboard.plans.stale import refuse_if_stale
+from offboard.plans.stale import refuse_if_stale, replan_command
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,23 @@ class ExpelRequest:
     partial: bool = False  # apply what could be read; the systems that could not be read wait for `resume`
 
 
+@dataclass(frozen=True)
+class SuspendRequest:
+    member: str
+    until: str  # the suspension's last day, YYYY-MM-DD (UTC)
+    reason: str  # why, as the committee decided: the report records it
+    playbook: str = "suspend"
+    dry_run: bool = False
+    save_plan: Path | None = None
+    yes: bool = False
+    unsigned: bool = False
+    partial: bool = False
+
+
 @dataclass
-class ExpelResult:
+class PlanResult:
+    """A planned change of a member's access: shown, saved, or applied (then ``run``)."""
+
     plan: Plan | None  # None when an interrupted run was finished instead
     saved_to: Path | None = None
     run: RunSummary | None = None  # when something was applied
@@ -52,9 +71,36 @@ class ExpelResult:
         return ExitCode.ERROR if self.unread else ExitCode.OK
 
 
-def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None) -> ExpelResult:
+def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None) -> PlanResult:
     """Plan the member's expulsion by playbook; show it; then save it, stop (dry run), or apply it."""
-    ui = ui or Silent()
+    return _revoke(session, "expel", request, None, ui or Silent())
+
+
+def suspend(session: Session, request: SuspendRequest, ui: Interaction | None = None) -> PlanResult:
+    """Plan the member's suspension until a date, by the suspend playbook; as ``expel`` does, with its terms."""
+    terms = suspension_terms(request.until, request.reason)  # before anything is read or written
+    revoke = ExpelRequest(request.member, request.playbook, request.dry_run, request.save_plan, request.yes,
+                          request.unsigned, request.partial)
+    return _revoke(session, "suspend", revoke, terms, ui or Silent())
+
+
+def suspension_terms(until: str, reason: str) -> dict[str, str]:
+    """``until`` a real date, today or later, and a reason: what the plan, its report and the audit carry."""
+    try:
+        last_day = date.fromisoformat(until.strip())
+    except ValueError:
+        raise OffboardError(f"--until {until!r} is not a date: give the suspension's last day as YYYY-MM-DD, "
+                            f"e.g. {today() + timedelta(days=30)}") from None
+    if last_day < today():
+        raise OffboardError(f"--until {last_day} has passed: give the suspension's last day, today ({today()}) or later")
+    if not reason.strip():
+        raise OffboardError("--reason is empty: say why the member is suspended, as the committee decided "
+                            "(the signed report records it)")
+    return {"until": last_day.isoformat(), "reason": reason.strip()}
+
+
+def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str, str] | None,
+            ui: Interaction) -> PlanResult:
     if request.save_plan:
         Plan.check_save_path(request.save_plan)  # before anything is read or written
     person = session.member(request.member)
@@ -64,56 +110,101 @@ def expel(session: Session, request: ExpelRequest, ui: Interaction | None = None
     if applying:
         require_signing(session, request.unsigned)
     with session.member_lock(person.id):
-        interrupted = unfinished_run(session.journal, person.id) if applying else None
-        if interrupted is not None:
-            state = summarize(session.journal, interrupted.id).status
-            ui.note(f"Run {interrupted.id} for {person.id} is unfinished ({state}); finishing it instead of starting again.")
-            if not request.yes and not ui.confirm_resume(interrupted.id, person.id):
-                raise Aborted("nothing was changed")
-            return ExpelResult(None, run=_finish(session, interrupted.id, ui, request.yes))
+        if applying and (finished := finish_interrupted_instead(session, person.id, request.yes, ui)):
+            return finished
+        if applying:
+            refuse_unapproved_run(session, kind, person.id)
         _mention_waiting_run(session, person.id, ui)
-        plan = build_plan("expel", session.org, person, book, connectors, session.retry)
+        plan = build_plan(kind, session.org, person, book, connectors, session.retry)
+        plan.suspension = terms
         ui.show_plan(plan)
         if request.save_plan:
             if not plan.playbook["ref"]:
                 raise ConfigurationError(f"the playbook {book.path} is outside the config's folder, so another clone "
                                          "could not find it to apply the plan: copy it into playbooks/ beside the "
                                          "config and plan again")
-            plan.save(request.save_plan)
-            session.journal.record_saved_plan(plan.digest, person.id, request.save_plan.resolve(), plan.to_dict())
-            return ExpelResult(plan, saved_to=request.save_plan)
+            return save(session, plan, request.save_plan)
         if request.dry_run:
-            return ExpelResult(plan)
-        _refuse_unread(plan, request.partial)
-        return ExpelResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
+            return PlanResult(plan)
+        refuse_unread(plan, request.partial)
+        return PlanResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
 
 
-APPLIES = ("expel",)  # the kinds of plan `offboard apply` takes
+def finish_interrupted_instead(session: Session, member_id: str, yes: bool, ui: Interaction) -> PlanResult | None:
+    """A new run never starts beside an interrupted one of the member: that one is finished instead (asked first)."""
+    interrupted = unfinished_run(session.journal, member_id)
+    if interrupted is None:
+        return None
+    state = summarize(session.journal, interrupted.id).status
+    ui.note(f"Run {interrupted.id} for {member_id} is unfinished ({state}); finishing it instead of starting again.")
+    if not yes and not ui.confirm_resume(interrupted.id, member_id):
+        raise Aborted("nothing was changed")
+    return PlanResult(None, run=_finish(session, interrupted.id, ui, yes))
+
+
+def save(session: Session, plan: Plan, path: Path) -> PlanResult:
+    """Write the plan for ``offboard apply`` (and approvals), and remember it was saved here."""
+    plan.save(path)
+    session.journal.record_saved_plan(plan.digest, plan.member["id"], path.resolve(), plan.to_dict())
+    return PlanResult(plan, saved_to=path)
+
+
+APPLIES = ("expel", "suspend", "reinstate")  # the kinds of plan `offboard apply` takes
 
 
 def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: bool = False,
-                ui: Interaction | None = None, partial: bool = False) -> RunSummary:
+                ui: Interaction | None = None, partial: bool = False, emergency: str | None = None) -> RunSummary:
     """Apply a saved plan: plan again, and apply the fresh plan only when it equals the saved one.
 
     Nothing is executed from the file itself: an edited plan (another user, another param, an
     added system) differs from the fresh plan and is refused, as is a plan the systems no longer match.
+    Where ``[approvals] required`` is set, the saved plan's digest must carry that many approvals
+    (``emergency``, a reason, where the org allows it: one), and the run's report records them.
     """
     ui = ui or Silent()
     saved = Plan.load(plan_file)
     if saved.kind not in APPLIES:
-        raise StalePlanError(f"{plan_file} is a {saved.kind} plan; `offboard apply` applies {', '.join(APPLIES)} plans: "
-                             "nothing was applied")
+        raise StalePlanError(f"{plan_file} is a plan of kind {saved.kind!r}; `offboard apply` applies expel, suspend "
+                             "and reinstate plans: nothing was applied")
+    _check_emergency(session, emergency)
+    quorum = require_quorum(session, plan_file, saved, emergency=emergency is not None)
+    approvals = approval_record(quorum, plan_file, emergency, session.operator) if quorum.required else None
     require_signing(session, unsigned)
     person = session.member(str(saved.member.get("id")))
-    book = session.saved_playbook(str(saved.playbook.get("ref") or saved.playbook.get("name")))
-    connectors = session.connectors_for(book)
+    if saved.kind == "suspend":
+        _check_saved_terms(saved, plan_file)
     with session.member_lock(person.id):
         refuse_if_interrupted(session, person.id, "nothing was applied")
-        fresh = build_plan(saved.kind, session.org, person, book, connectors, session.retry)
+        fresh, connectors = plan_again(session, saved, person)
         refuse_if_stale(saved, fresh, plan_file)
         ui.show_plan(fresh)
-        _refuse_unread(fresh, partial)
-        return apply_new_plan(session, fresh, connectors, yes, ui)
+        refuse_unread(fresh, partial)
+        return apply_new_plan(session, fresh, connectors, yes, ui, approvals)
+
+
+def _check_emergency(session: Session, emergency: str | None) -> None:
+    """``--emergency --reason``: only where the org requires approvals and allows an emergency run."""
+    if emergency is None:
+        return
+    settings = session.config.approvals
+    if not settings.required:
+        raise OffboardError("--emergency is for orgs whose plans need approvals ([approvals] required): without it, "
+                            "`offboard apply FILE` applies the plan as it is")
+    if not settings.emergency:
+        raise OffboardError(f"{session.config.path.name} does not allow emergency runs: gather the {settings.required} "
+                            "approvals, or set [approvals] emergency = true if the committee agreed to allow them")
+    if not emergency.strip():
+        raise OffboardError("--reason is empty: say why this cannot wait for the approvals (the report records it)")
+
+
+def _check_saved_terms(saved: Plan, plan_file: Path) -> None:
+    """A saved suspension has its terms, and has not ended meanwhile: it would suspend nobody for nothing."""
+    terms = saved.suspension or {}
+    try:
+        suspension_terms(str(terms.get("until") or ""), str(terms.get("reason") or ""))
+    except OffboardError as exc:
+        raise StalePlanError(f"{plan_file} is a suspension whose terms do not hold ({str(exc).removeprefix('--')}): "
+                             f"nothing was applied; plan again with: {replan_command(saved, plan_file)}") from None
 
 
 @dataclass
@@ -167,7 +258,7 @@ def _read_unread_systems(session: Session, run_id: str, ui: Interaction, yes: bo
                                              ("the playbook", book.sha256, plan.playbook.get("sha256"))) if now != then]
     if changed:
         raise StalePlanError(f"{' and '.join(changed)} of run {run_id} changed since it was planned, so the systems it "
-                             f"could not read are not read for it: plan again with: offboard expel {run.member_id}")
+                             f"could not read are not read for it: plan again with: offboard {run.kind} {run.member_id}")
     steps = {step.system: step for step in book.steps}
     connectors = session.connectors_for(book)
     read = replace(plan, systems=[discover_system(steps[s.system], connectors.get(s.system), person, session.retry)
@@ -180,7 +271,7 @@ def _read_unread_systems(session: Session, run_id: str, ui: Interaction, yes: bo
     session.journal.add_actions(run_id, plan.to_dict(), read.actions)
 
 
-def _refuse_unread(plan: Plan, partial: bool) -> None:
+def refuse_unread(plan: Plan, partial: bool) -> None:
     """A system that could not be read is never "nothing to do": a real run needs --partial to go without it."""
     unread = [s for s in plan.systems if s.error]
     if unread and not partial:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
+from offboard.apply.handover import carry_over, supersede
 from offboard.apply.runs import (
     RunSummary,
-    carry_over,
     execute_run,
     get_run,
     refresh_run,
@@ -54,13 +55,17 @@ def issue_report(session: Session, run_id: str) -> ReportFiles:
 
 
 def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connector], yes: bool,
-                   ui: Interaction) -> RunSummary:
-    """Ask (unless ``yes``), journal the plan as a new run, apply it and sign its report."""
+                   ui: Interaction, approvals: dict[str, Any] | None = None) -> RunSummary:
+    """Ask (unless ``yes``), journal the plan as a new run (with the approvals it is applied under), apply it
+    and sign its report."""
     if not yes and not ui.confirm_apply(plan.member["id"], len(plan.actions)):
         raise Aborted("nothing was changed")
-    run_id = start_run(session.journal, plan, session.operator)
-    for earlier in carry_over(session.journal, run_id):  # its waiting steps moved here: its report says so
-        issue_report(session, earlier)
+    run_id = start_run(session.journal, plan, session.operator, approvals)
+    earlier = carry_over(session.journal, run_id)  # their waiting steps moved here: their reports say so
+    if plan.reverses:  # what the reinstated runs still wait on is no longer needed
+        earlier += supersede(session.journal, run_id, [str(r["run_id"]) for r in plan.reverses.get("reports", [])])
+    for changed in sorted(set(earlier)):
+        issue_report(session, changed)
     return run_to_report(session, run_id, connectors, ui, fresh=True)
 
 
@@ -71,6 +76,8 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
     ``fresh``: the run was planned (observed) just now, not resumed from the journal.
     """
     totals = Counter(row.system for row in session.journal.actions(run_id))
+    if ui.can_reveal:  # a new password a reinstatement sets is shown to this person, once; else it is not set
+        session.show_secrets_to(ui.reveal)
     with ui.progress(totals) as listener:
         execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh,
                     on_ctrl_c=lambda in_flight: ui.note(f"Stopping: nothing new is started; {in_flight} action(s) in flight "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from functools import cached_property
@@ -24,8 +24,9 @@ from offboard.config import Config, load_config
 from offboard.errors import ConfigurationError
 from offboard.files import check_private_dir
 from offboard.members.roster import Roster, load_roster
+from offboard.plans.locating import find_by_reference, find_playbook, reference
 from offboard.plans.plan import Plan
-from offboard.plans.playbook import Playbook, find_by_reference, find_playbook, load_playbook, reference
+from offboard.plans.playbook import Playbook, load_playbook
 from offboard.spi import ConfigError, Connector, ConnectorContext, Member, registry, validate_config
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
@@ -41,6 +42,8 @@ class Session:
         self.paced = paced  # False only against emulators that do not meter (a benchmark of the tool's own work)
         self._built: dict[tuple[str, str], Connector] = {}
         self._classes: dict[str, type[Connector]] | None = None
+        self._contexts: list[ConnectorContext] = []
+        self._reveal: Callable[[str, str], None] | None = None
 
     @classmethod
     def open(cls, config_path: str | None, environ: Mapping[str, str] | None = None,
@@ -129,9 +132,17 @@ class Session:
     def context(self, connector_cls: type[Connector]) -> ConnectorContext:
         """What a connector gets: the org, secrets, its pacing buckets and the engine's retry of one read."""
         policy = self.retry
-        return ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
-                                Pacer(connector_cls.rate_limits if self.paced else {}),
-                                retrying=lambda read: retried_read(read, policy))
+        context = ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
+                                   Pacer(connector_cls.rate_limits if self.paced else {}),
+                                   retrying=lambda read: retried_read(read, policy), revealing=self._reveal)
+        self._contexts.append(context)
+        return context
+
+    def show_secrets_to(self, reveal: Callable[[str, str], None]) -> None:
+        """Where a secret a connector makes (a reinstated member's new password) is shown, once: the operator."""
+        self._reveal = reveal
+        for context in self._contexts:
+            context.revealing = reveal
 
     def _connectors(self, systems: Iterable[tuple[str, str]]) -> dict[str, Connector]:
         classes = self._checked_classes()

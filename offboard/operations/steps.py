@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from offboard.apply.confirm import ConfirmRequest, confirm_step
+from offboard.apply.confirm import ConfirmRequest, Signing, confirm_step
 from offboard.apply.journal import ActionRow, RunRow
 from offboard.apply.retry import RetryPolicy
 from offboard.apply.runs import RunSummary, find_run, summarize
@@ -74,6 +74,9 @@ class ConfirmResult:
     by: str
     closed: bool  # False: it waits for a second confirmer
     summary: RunSummary
+    principal: str = ""  # signed: as whom (spelled as in the approvers file), and with which key
+    fingerprint: str = ""
+    keyed: bool = False  # [approvals] approvers is configured: a second confirmer signs with their own key
 
     @property
     def exit_code(self) -> ExitCode:
@@ -81,10 +84,46 @@ class ConfirmResult:
 
 
 def confirm(session: Session, run_id: str, request: ConfirmRequest) -> ConfirmResult:
-    """Record a person's confirmation of a manual step; a closed step issues the run's next report."""
+    """Record a person's confirmation of a manual step; a closed step issues the run's next report.
+
+    Where ``[approvals] approvers`` is configured, ``request.key`` (or ``$OFFBOARD_APPROVER_KEY``) signs it
+    as one approver; a step that needs a second confirmer then takes signed confirmations only."""
     run = find_run(session.journal, run_id)
+    signing = _signing(session, request)
     with session.member_lock(run.member_id):  # never while a run of the member hands its steps over
-        step, closed = confirm_step(session.journal, run.id, request)
+        step, closed = confirm_step(session.journal, run.id, request, os_user=session.operator, signing=signing)
         if closed:
             issue_report(session, run.id)
-        return ConfirmResult(step, request.by.strip(), closed, summarize(session.journal, run.id))
+        principal = signing.principal if signing and signing.signer else ""
+        fingerprint = signing.signer.fingerprint if signing and signing.signer else ""
+        return ConfirmResult(step, request.by.strip() or principal, closed, summarize(session.journal, run.id),
+                             principal, fingerprint, signing is not None)
+
+
+def _signing(session: Session, request: ConfirmRequest) -> Signing | None:
+    """With approvers configured: how this confirmation is signed (not at all without a key); None without them."""
+    from offboard.approvals import approval_namespace
+    from offboard.operations.approving import APPROVER_KEY_ENV, _principal, approver_signer, load_approvers
+
+    settings = session.config.approvals
+    if not settings.configured:
+        if request.key is not None or request.as_principal is not None:
+            option = "--key" if request.key is not None else "--as"
+            raise OffboardError(f"{option} signs a confirmation as one of the approvers of [approvals] approvers, which "
+                                f"{session.config.path.name} does not configure: confirm with --by NAME, or configure "
+                                "approvers")
+        return None
+    namespace = approval_namespace(session.config.org_domain)
+    if request.key is None and not session.environ.get(APPROVER_KEY_ENV, "").strip():
+        if request.as_principal is not None:
+            raise OffboardError("--as PRINCIPAL says whose key signs: pass --key PATH|agent with it")
+        return Signing(namespace)
+    approvers = load_approvers(session, settings)
+    wanted = None
+    if request.as_principal is not None:
+        wanted = approvers.spelling(request.as_principal)
+        if wanted is None:
+            raise OffboardError(f"{request.as_principal!r} is not an approver in {approvers.source} (approvers: "
+                                f"{', '.join(sorted(approvers.names.values()))}): pass --as with one of them")
+    signer = approver_signer(session, request.key, approvers, wanted)
+    return Signing(namespace, approvers, signer, _principal(approvers, signer, wanted))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from offboard.errors import ConfigurationError
-from offboard.spi import Account, Action, Phase
+from offboard.spi import Account, Action, NotRestorable, Phase
 
 FORMAT = "offboard-plan/1"
 NOT_CONFIGURED = "not configured: skipped"
@@ -32,14 +32,22 @@ class SystemPlan:
     note: str | None = None  # why there is nothing to do, or why it could not be read
     error: bool = False  # discovery failed: the run must not report success
     on_failure: str = "continue"
+    # A reinstatement's: the changes that cannot come back (and why), and those already as they were.
+    lost: list[NotRestorable] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # the applied actions' summaries
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "system": self.system, "connector": self.connector, "title": self.title,
             "account": self.account.to_dict() if self.account else None,
             "actions": [a.to_dict() for a in self.actions], "note": self.note, "error": self.error,
             "on_failure": self.on_failure,
         }
+        if self.lost:
+            document["lost"] = [{"action_id": n.action_id, "reason": n.reason} for n in self.lost]
+        if self.already:
+            document["already"] = list(self.already)
+        return document
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SystemPlan:
@@ -48,6 +56,8 @@ class SystemPlan:
             Account.from_dict(data["account"]) if data.get("account") else None,
             [Action.from_dict(a) for a in data.get("actions", [])], data.get("note"), bool(data.get("error")),
             data.get("on_failure", "continue"),
+            [NotRestorable(str(n["action_id"]), str(n["reason"])) for n in data.get("lost") or []],
+            [str(text) for text in data.get("already") or []],
         )
 
 
@@ -59,6 +69,8 @@ class Plan:
     member: dict[str, str]
     playbook: dict[str, str]
     systems: list[SystemPlan]
+    suspension: dict[str, str] | None = None  # a suspension's terms: {"until": "YYYY-MM-DD", "reason": ...}
+    reverses: dict[str, Any] | None = None  # a reinstatement's: the report it reverses {seq, sha256, run_id, kind}
 
     @property
     def actions(self) -> list[tuple[str, Action]]:
@@ -71,8 +83,13 @@ class Plan:
         return phases
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "kind": self.kind, "created": self.created, "org": self.org, "member": self.member,
-                "playbook": self.playbook, "systems": [s.to_dict() for s in self.systems]}
+        document = {"format": FORMAT, "kind": self.kind, "created": self.created, "org": self.org,
+                    "member": self.member, "playbook": self.playbook, "systems": [s.to_dict() for s in self.systems]}
+        if self.suspension is not None:
+            document["suspension"] = dict(self.suspension)
+        if self.reverses is not None:
+            document["reverses"] = dict(self.reverses)
+        return document
 
     @property
     def digest(self) -> str:
@@ -104,7 +121,9 @@ class Plan:
         if data.get("format") != FORMAT:
             raise ConfigurationError(f"not an offboard plan (format {data.get('format')!r}, expected {FORMAT})")
         return cls(data["kind"], data["created"], dict(data["org"]), dict(data["member"]), dict(data["playbook"]),
-                   [SystemPlan.from_dict(s) for s in data["systems"]])
+                   [SystemPlan.from_dict(s) for s in data["systems"]],
+                   dict(data["suspension"]) if data.get("suspension") is not None else None,
+                   dict(data["reverses"]) if data.get("reverses") is not None else None)
 
     @staticmethod
     def check_save_path(path: Path) -> None:

@@ -10,7 +10,6 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,8 @@ from offboard.errors import ConfigurationError
 
 ON_FAILURE = ("continue", "stop")
 STEP_KEYS = {"connector", "system", "title", "actions", "options", "on_failure", "steps"}
-MANUAL_KEYS = {"id", "title", "instructions", "links", "evidence", "second_confirmer"}
+MANUAL_KEYS = {"id", "title", "instructions", "links", "evidence", "second_confirmer", "reinstate"}
+REINSTATE_KEYS = {"title", "instructions", "links", "evidence", "second_confirmer"}  # a manual step's reverse
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 #: the tags yaml.safe_load builds (and the merge key '<<' it understands): any other tag is refused, never constructed
@@ -37,10 +37,14 @@ class ChecklistStep:
     links: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     second_confirmer: bool = False
+    reinstate: Mapping[str, Any] | None = None  # the step that undoes it at reinstatement (REINSTATE_KEYS)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "instructions": self.instructions, "links": list(self.links),
-                "evidence": list(self.evidence), "second_confirmer": self.second_confirmer}
+        document = {"id": self.id, "title": self.title, "instructions": self.instructions, "links": list(self.links),
+                    "evidence": list(self.evidence), "second_confirmer": self.second_confirmer}
+        if self.reinstate is not None:
+            document["reinstate"] = dict(self.reinstate)
+        return document
 
 
 @dataclass(frozen=True)
@@ -71,47 +75,6 @@ class Playbook:
     description: str
     steps: tuple[Step, ...]
     ref: str = ""  # how the config finds it again (``reference``); empty for a file outside the config's folder
-
-
-def packaged_playbooks() -> Path:
-    return Path(str(resources.files("offboard.playbooks")))
-
-
-def find_playbook(name_or_path: str, config_dir: Path | None) -> Path:
-    """A path as given, else ``<config dir>/playbooks/NAME.yaml``, else the shipped one."""
-    given = Path(name_or_path).expanduser()
-    if given.suffix in {".yaml", ".yml"} or "/" in name_or_path:
-        if not given.is_file():
-            raise ConfigurationError(f"playbook file {name_or_path} does not exist")
-        return given.resolve()
-    candidates = ([config_dir / "playbooks"] if config_dir else []) + [packaged_playbooks()]
-    for folder in candidates:
-        for suffix in (".yaml", ".yml"):
-            path = folder / f"{name_or_path}{suffix}"
-            if path.is_file():
-                return path
-    shipped = sorted(p.stem for p in packaged_playbooks().glob("*.yaml"))
-    raise ConfigurationError(f"no playbook named '{name_or_path}' (shipped: {', '.join(shipped)}); pass a name or a .yaml path")
-
-
-def reference(path: Path, config_dir: Path | None) -> str | None:
-    """How a config finds this playbook again, on any clone of it: its name, when the name finds this
-    very file, else its path relative to the config's folder; None for a file outside that folder."""
-    try:
-        if find_playbook(path.stem, config_dir).resolve() == path.resolve():
-            return path.stem
-    except ConfigurationError:
-        pass
-    if config_dir is not None and path.resolve().is_relative_to(config_dir.resolve()):
-        return path.resolve().relative_to(config_dir.resolve()).as_posix()
-    return None
-
-
-def find_by_reference(ref: str, config_dir: Path | None) -> Path:
-    """The playbook a plan names: by name, or by its path relative to the config's folder."""
-    if ref.endswith((".yaml", ".yml")) and config_dir is not None:
-        return find_playbook(str(config_dir / ref), config_dir)
-    return find_playbook(ref, config_dir)
 
 
 def load_playbook(path: Path, installed: Iterable[str]) -> Playbook:
@@ -295,5 +258,22 @@ class _Validator:
                 step_id, title, self.scalar(keys.get("instructions"), "instructions"),
                 self.strings(keys.get("links"), "links"), self.strings(keys.get("evidence"), "evidence"),
                 self.flag(keys.get("second_confirmer"), "second_confirmer"),
+                self.reverse(keys.get("reinstate"), step_id),
             ))
         return tuple(result)
+
+    def reverse(self, node: yaml.Node | None, step_id: str) -> dict[str, Any] | None:
+        """A manual step's ``reinstate:`` block: the step that puts back what it ended."""
+        if node is None:
+            return None
+        keys = self.mapping(node, f"'reinstate' of step '{step_id}'")
+        for key, value in keys.items():
+            if key not in REINSTATE_KEYS:
+                self.fail(value, f"unknown key '{key}' in 'reinstate' (known: {', '.join(sorted(REINSTATE_KEYS))})")
+        title = self.scalar(keys.get("title"), "title")
+        if keys and not title:
+            self.fail(node, f"'reinstate' of step '{step_id}' needs a 'title'")
+        return {"title": title, "instructions": self.scalar(keys.get("instructions"), "instructions"),
+                "links": list(self.strings(keys.get("links"), "links")),
+                "evidence": list(self.strings(keys.get("evidence"), "evidence")),
+                "second_confirmer": self.flag(keys.get("second_confirmer"), "second_confirmer")}

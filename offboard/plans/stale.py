@@ -8,6 +8,8 @@ roster entry changed, or the file was edited) is refused, naming what differs.
 
 from __future__ import annotations
 
+import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,10 @@ def differences(saved: Plan, fresh: Plan) -> list[str]:
     changes = []
     if saved.kind != fresh.kind:
         changes.append(f"the plan is a {saved.kind} plan, the fresh one a {fresh.kind} plan")
+    for term in ("suspension", "reverses"):
+        if getattr(saved, term) != getattr(fresh, term):
+            changes.append(f"the plan's {term} is not the fresh plan's ({json.dumps(getattr(saved, term))} in the "
+                           f"file, {json.dumps(getattr(fresh, term))} now)")
     if saved.member != fresh.member:
         changes.append(f"the roster entry of {saved.member.get('id')} is not the one in the plan "
                        f"({_fields(saved.member, fresh.member)} differ)")
@@ -85,5 +91,15 @@ def refuse_if_stale(saved: Plan, fresh: Plan, plan_path: Path) -> None:
         shown = "; ".join(changes[:SHOWN]) + (f"; and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")
         raise StalePlanError(
             f"the plan in {plan_path} is not what the systems show now, nothing was applied: {shown}. "
-            f"Plan again with: offboard expel {saved.member.get('id', 'MEMBER')} --save-plan {plan_path}"
+            f"Plan again with: {replan_command(saved, plan_path)}"
         )
+
+
+def replan_command(saved: Plan, plan_path: Path) -> str:
+    """The command that makes a plan of the same kind again, for the same member and terms."""
+    member = shlex.quote(str(saved.member.get("id", "MEMBER")))
+    terms = ""
+    if saved.kind == "suspend" and saved.suspension:
+        until, reason = (shlex.quote(str(saved.suspension.get(key))) for key in ("until", "reason"))
+        terms = f" --until {until} --reason {reason}"
+    return f"offboard {saved.kind} {member}{terms} --save-plan {shlex.quote(str(plan_path))}"

@@ -27,6 +27,8 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
             "account": system.account.label if system.account else None,
             "note": system.note,
             "error": system.error,  # could not be read: not touched
+            **({"lost": [{"action_id": n.action_id, "reason": n.reason} for n in system.lost]} if system.lost else {}),
+            **({"already": list(system.already)} if system.already else {}),
             "actions": [
                 {
                     "id": r.action.id, "summary": r.action.summary, "phase": r.action.phase.value,
@@ -39,12 +41,19 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
                 for r in rows if r.system == system.system
             ],
         })
+    # os_user: who ran `offboard confirm` (None: carried over from an earlier run, or recorded before it was kept);
+    # signed: the principal, key, namespace, statement and SSHSIG, for `ssh-keygen -Y verify` with the approvers file
     confirmations = [
         {"action_id": c.action_id, "system": c.system, "by": c.by, "at": c.at, "reference": c.reference,
-         "note": c.note, "evidence": c.evidence, "not_applicable": c.not_applicable, "reason": c.reason}
-        for c in journal.confirmations(run_id)
+         "note": c.note, "evidence": c.evidence, "not_applicable": c.not_applicable, "reason": c.reason,
+         "os_user": (proof or {}).get("os_user"),
+         "signed": {k: proof[k] for k in ("principal", "fingerprint", "namespace", "statement", "signature")}
+         if proof and proof.get("signature") else None}
+        for c, proof in zip(journal.confirmations(run_id), journal.confirmation_proofs(run_id), strict=True)
     ]
     totals = summary.totals()
+    terms = {key: value for key, value in (("suspension", plan.suspension), ("reverses", plan.reverses),
+                                           ("approvals", journal.approvals(run_id))) if value}
     return {
         "format": FORMAT,
         "kind": run.kind,
@@ -59,4 +68,5 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
         "summary": {state.value: totals.get(state, 0) for state in OUTCOME_ORDER},
         "systems": systems,
         "confirmations": confirmations,
+        **terms,
     }

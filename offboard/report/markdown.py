@@ -68,8 +68,9 @@ def _status_line(document: Mapping[str, Any]) -> str:
     if status == "complete":
         return "Complete: every step is done."
     states = [a.get("state") for _, a in _actions(document)]
-    failed, waiting = states.count("failed"), states.count("manual")
-    return f"{_text(status.capitalize())}: {failed} step(s) failed, {waiting} wait(s) on a person."
+    failed, waiting, held = states.count("failed"), states.count("manual"), states.count("held")
+    then = f", {held} held until a manual step is done" if held else ""
+    return f"{_text(status.capitalize())}: {failed} step(s) failed, {waiting} wait(s) on a person{then}."
 
 
 def _header(document: Mapping[str, Any]) -> list[str]:
@@ -91,13 +92,41 @@ def _header(document: Mapping[str, Any]) -> list[str]:
     ]
     if playbook:
         lines.append(f"- Playbook: {_text(playbook.get('name'))} (sha256 {_text(playbook.get('sha256'))})")
+    suspension = document.get("suspension") or {}
+    if suspension:
+        lines.append(f"- Suspended until {_text(suspension.get('until'))} (the end of that day, UTC); "
+                     f"reason: {_text(suspension.get('reason'))}")
+    lines += _approvals(document.get("approvals") or {})
+    reverses = document.get("reverses") or {}
+    if reverses:
+        lines.append(f"- Reverses report {int(reverses.get('seq') or 0):06d} ({_text(reverses.get('kind'))}, "
+                     f"sha256 {_text(reverses.get('sha256'))})")
+    return lines
+
+
+def _approvals(approvals: Mapping[str, Any]) -> list[str]:
+    """Who approved the plan (its digest, each approver's key and decision), and an emergency's reason."""
+    if not approvals:
+        return []
+    approved = approvals.get("approved") or []
+    lines = [f"- Approved plan {_text(approvals.get('digest'))}: {len(approved)} of {_text(approvals.get('required'))} "
+             "required approvals"]
+    lines += [f"  - {_text(a.get('principal'))}, key {_text(a.get('fingerprint'))}, {_text(a.get('at'))}"
+              + (f": {_text(a.get('decision'))}" if a.get("decision") else "") for a in approved]
+    emergency = approvals.get("emergency") or {}
+    if emergency:
+        missing = int(approvals.get("missing") or 0)
+        lines.append(f"- **Emergency run** by {_text(emergency.get('by'))}: {_text(emergency.get('reason'))}"
+                     + (f"; {missing} approval(s) still missing (`offboard approve --run`)" if missing else
+                        "; the missing approvals were added afterwards"))
     return lines
 
 
 def _summary(document: Mapping[str, Any]) -> list[str]:
-    cut, failed, waiting, skipped = [], [], [], []
+    cut, failed, waiting, held, skipped, lost = [], [], [], [], [], []
     for system in document.get("systems") or []:
         title = _text(system.get("title") or system.get("name"))
+        lost += [f"{title}: {_text(n.get('reason'))}" for n in system.get("lost") or []]
         if system.get("error"):
             failed.append(f"{title}: not touched, it {_text(system.get('note'))}")
         elif system.get("note"):
@@ -114,12 +143,17 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
             command = f"offboard confirm {_plain(document.get('run_id'))} {_plain(action.get('id'))} --by YOUR-NAME"
             how = " ".join(_text(x) for x in [action.get("instructions") or "", *(action.get("links") or [])] if x)
             waiting.append(f"{title}: {_text(action.get('summary'))}: {_code(command)}" + (f" ({how})" if how else ""))
+        elif state == "held":
+            held.append(f"{title}: {_text(action.get('summary'))} ({_text(action.get('detail'))})")
         elif state == "skipped":
             skipped.append(f"{title}: {_text(action.get('summary'))} ({_text(action.get('detail'))})")
     counts = document.get("summary") or {}
     tally = ", ".join(f"{_text(counts[k])} {k}" for k in ("changed", "ok", "failed", "skipped", "manual") if k in counts)
     lines = ["", "## Summary", ""] + ([tally, ""] if tally else [])
-    lines += ["### What was cut", "", *_bullets(cut, "nothing was changed"), ""]
+    done = "What was put back" if document.get("kind") == "reinstate" else "What was cut"
+    lines += [f"### {done}", "", *_bullets(cut, "nothing was changed"), ""]
+    if lost:
+        lines += ["### What does not come back", "", *_bullets(lost, ""), ""]
     lines += ["### What failed", "", *_bullets(failed, "nothing failed"), ""]
     lines += ["### What waits on a person", "", *_bullets(waiting, "nothing")]
     if waiting:
@@ -128,6 +162,8 @@ def _summary(document: Mapping[str, Any]) -> list[str]:
             "Once a step is done, run its command; add `--evidence FILE` and `--reference REF` where you have them, "
             "or `--not-applicable --reason WHY` when the step does not apply.",
         ]
+    if held:
+        lines += ["", "### Held until a manual step is done", "", *_bullets(held, "")]
     if skipped:
         lines += ["", "### Skipped", "", *_bullets(skipped, "")]
     return lines
@@ -170,13 +206,20 @@ def _confirmations(document: Mapping[str, Any]) -> list[str]:
     for c in document.get("confirmations") or []:
         by = _text(c.get("by")) + (f" and {_text(c.get('second_by'))}" if c.get("second_by") else "")
         what = "not applicable" if c.get("not_applicable") else "done"
-        line = f"- {_code(c.get('action_id'))} {what}, confirmed by {by} at {_text(c.get('at'))}"
+        user = f" (OS user {_text(c.get('os_user'))})" if c.get("os_user") else ""
+        line = f"- {_code(c.get('action_id'))} {what}, confirmed by {by}{user} at {_text(c.get('at'))}"
+        signed = c.get("signed") or {}
+        if signed:
+            line += f"; signed by {_text(signed.get('principal'))} with key {_text(signed.get('fingerprint'))}"
         for label in ("reference", "reason", "note"):
             if c.get(label):
                 line += f"; {label}: {_text(c.get(label))}"
         for evidence in c.get("evidence") or []:
             line += f"; evidence {_text(evidence.get('name'))} (sha256 {_text(evidence.get('sha256'))})"
         lines.append(line)
+    if any(c.get("signed") for c in document.get("confirmations") or []):
+        lines += ["", "Each signed confirmation's statement and signature are in the JSON report: check one with "
+                      "`ssh-keygen -Y verify -f APPROVERS -I PRINCIPAL -n NAMESPACE -s SIGNATURE < STATEMENT`."]
     return ["", "## Confirmations", "", *lines] if lines else []
 
 

@@ -38,6 +38,7 @@ class TrustedLedger:
     signers: tuple[str, ...]  # the configured signer principal(s); () when none is configured
     signed: bool  # the org signs its reports: every report had to be signed by one of ``signers``
     warning: str | None = None  # said by every reader of an unsigned ledger
+    hashes: tuple[str, ...] = ()  # the SHA-256 of each report's .json, in the order of ``reports``
 
     def to_dict(self) -> dict[str, Any]:
         """What an audit report records of the ledger it believed."""
@@ -110,7 +111,7 @@ def trusted_ledger(config: Config, journal: Journal | None = None) -> TrustedLed
     if result.problems:
         raise refusal(result.problems)
     warning = None if signed else UNSIGNED_LEDGER
-    return TrustedLedger(result.documents, namespace, signers, signed, warning)
+    return TrustedLedger(result.documents, namespace, signers, signed, warning, tuple(result.hashes))
 
 
 def refusal(problems: Sequence[Problem]) -> LedgerError:

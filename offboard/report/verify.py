@@ -44,6 +44,7 @@ class Verification:
     unchecked: int = 0  # signed reports whose signature was not checked (allowed_signers=None)
     latest: tuple[str, str] | None = None  # (file name, sha256) of the newest report
     documents: list[dict[str, Any]] = field(default_factory=list)  # the reports, parsed from the bytes checked
+    hashes: list[str] = field(default_factory=list)  # the SHA-256 of each document's file, in the same order
     namespace: str | None = None  # the namespace every signature had to be made for; None: each report's own
     principals: tuple[str, ...] | None = None  # who had to sign; None: any key in allowed_signers
     recorded: int | None = None  # reports of the journal cross-checked; None: no journal
@@ -258,6 +259,7 @@ def verify_ledger(
             _check_journal(items, recorded, result)
             result.recorded = len(recorded)
         result.documents = [i.document for i in items if i.document is not None]
+        result.hashes = [hashlib.sha256(i.data).hexdigest() for i in items if i.document is not None]
     elif target.is_file():
         match = NAME.match(target.name)
         if not match:

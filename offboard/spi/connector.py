@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar, cast
 
 from offboard.apply.pacing import Pacer, RateLimit
-from offboard.spi.errors import AuthError, ConfigError
+from offboard.spi.errors import AuthError, ConfigError, FatalError
 from offboard.spi.model import Account, Action, Capability, Member, Outcome, Restoration
 
 T = TypeVar("T")
@@ -45,6 +45,9 @@ class ConnectorContext:
     # The engine's retry of one read (``offboard.apply.retry.retried_read`` under the session's
     # policy); None (a context built by hand, in a test): each read is tried once.
     retrying: Callable[[Callable[[], Any]], Any] | None = field(default=None, repr=False)
+    # Shows a secret to the operator once (a reinstated member's new password), never stored or logged;
+    # None: nobody is there to see it, and ``reveal`` refuses.
+    revealing: Callable[[str, str], None] | None = field(default=None, repr=False)
 
     def pace(self, bucket: str) -> None:
         """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``)."""
@@ -63,6 +66,17 @@ class ConnectorContext:
         if self.retrying is None:
             return fn()
         return cast(T, self.retrying(fn))
+
+    def reveal(self, label: str, secret: str) -> None:
+        """Show ``secret`` once to the operator, with ``label`` saying what it is ("New password of bob@x.org").
+
+        The one way a secret leaves a connector: never in an ``Outcome``, a log line or an exception.
+        Raises ``FatalError`` (before anything is changed, when called first) when nobody can see it.
+        """
+        if self.revealing is None:
+            raise FatalError(f"{label} cannot be shown to anyone here (no operator at a terminal): run the "
+                             "command at a terminal")
+        self.revealing(label, secret)
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()

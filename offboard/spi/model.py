@@ -213,3 +213,4 @@ class Restoration:
 
     actions: list[Action] = field(default_factory=list)
     lost: list[NotRestorable] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # ids of applied actions whose ``before`` holds again already

@@ -12,7 +12,9 @@ Install ``offboard[testing]`` and use it from a connector's tests::
 The suite checks: metadata and config schema are valid; discovery sends no write; apply
 changes (and a write reaches the system: a stubbed ``writes`` fails here), apply again is
 ``ok`` with no write, and so after ``apply_planned``; discovery afterwards finds nothing
-left; and no secret shows in any action, outcome, error or log line.
+left; with ``Capability.RESTORE``, a run then its restore leaves the system as it was but
+for what the restore plan lists as lost (compared part by part when the harness gives the
+system's ``state``); and no secret shows in any action, outcome, error or log line.
 """
 
 from __future__ import annotations
@@ -20,25 +22,41 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from offboard.spi import ACTIVE, Account, Action, Capability, Connector, ConnectorError, Member, Phase, State, validate_config
+from offboard.spi.model import NotRestorable, Restoration
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ABSENT = object()  # a part of the state that is not there
+
+
+def no_parts(action: Action, item: NotRestorable) -> Collection[str]:
+    return ()
 
 
 @dataclass
 class Harness:
-    """A connector wired to its emulator, with a member who has access to revoke."""
+    """A connector wired to its emulator, with a member who has access to revoke.
+
+    ``state`` (for ``Capability.RESTORE``): the system's full state that a run can touch, read from the
+    emulator as parts (part name -> comparable value: "member:C1:U2" -> True, "user:U2" -> False...);
+    ``lost_parts`` names the parts a change the restore plan lists as lost leaves changed (an ended
+    session: none). After a run and its restore, every other part must be as it was before the run.
+    """
 
     connector: Connector
     member: Member
     writes: Callable[[], int]  # how many state-changing requests reached the system so far
     secrets: Sequence[str] = ()  # values that must never appear in any output
-    complete_manual: Callable[[Action], None] | None = None  # what a person does for a manual step
+    # What a person does for a manual step (a removal, or its restore); None: manual steps are left out.
+    complete_manual: Callable[[Action], None] | None = None
+    state: Callable[[], Mapping[str, Any]] | None = None
+    lost_parts: Callable[[Action, NotRestorable], Collection[str]] = no_parts
 
 
 def order_for_apply(actions: Sequence[Action]) -> list[Action]:
@@ -60,6 +78,40 @@ def resolved(harness: Harness) -> Account:
     account = harness.connector.resolve(harness.member)
     assert account is not None, "the harness member must have an account in the system"
     return account
+
+
+def run(harness: Harness, actions: Sequence[Action]) -> list[Action]:
+    """Apply ``actions`` in order, a person doing the manual steps where the harness can (else they are left
+    out); the actions done, as a journal records them."""
+    done = []
+    for action in order_for_apply(actions):
+        manual = action.phase is Phase.MANUAL
+        if manual and harness.complete_manual is None:
+            continue
+        before = harness.writes()
+        outcome = harness.connector.apply(action)
+        if manual:
+            assert outcome.state in (State.MANUAL, State.OK), f"{action.id}: {outcome}"
+            assert harness.writes() == before, f"manual step {action.id} sent a write"
+            assert harness.complete_manual is not None
+            harness.complete_manual(action)
+            outcome = harness.connector.apply(action)
+            assert outcome.state is State.OK, f"{action.id} done by a person, yet: {outcome}"
+        else:
+            assert outcome.state is State.CHANGED, f"{action.id}: {outcome}"
+            assert harness.writes() > before, f"{action.id} answered changed but sent no write"
+        done.append(action)
+    return done
+
+
+def accounted(applied: Sequence[Action], restoration: Restoration) -> None:
+    """What ``lost`` and ``already`` name are applied actions, and no action is both lost and back already."""
+    ids = {a.id for a in applied}
+    lost, already = {item.action_id for item in restoration.lost}, set(restoration.already)
+    assert lost <= ids, f"lost names actions that were not applied: {sorted(lost - ids)}"
+    assert already <= ids, f"already names actions that were not applied: {sorted(already - ids)}"
+    assert len(already) == len(restoration.already), "already names an action twice"
+    assert not lost & already, f"both lost and back already: {sorted(lost & already)}"
 
 
 class ConnectorContract:
@@ -181,28 +233,41 @@ class ConnectorContract:
                 assert connector.check(action) in (True, None), f"{action.id} not in place after apply"
 
     def test_restore_puts_back_what_was_removed(self, harness: Harness) -> None:
-        """``Capability.RESTORE``: after a run, ``plan_restore`` (read-only) and its actions bring the access back,
-        so that ``discover`` finds it again; what it says cannot come back is every change that is not reversible."""
+        """``Capability.RESTORE``: run, then restore, and the system is as it was but for what is lost.
+
+        ``plan_restore`` (read-only) right after the run finds nothing back already; its actions bring the
+        access back, so that ``discover`` finds it again; planned again, there is nothing left to do and
+        every applied change is either lost or back already (never both). With the harness's ``state``, the
+        whole state is compared, part by part, less the parts of what the plan listed as lost.
+        """
         connector = harness.connector
         if Capability.RESTORE not in type(connector).capabilities:
             pytest.skip("the connector cannot restore access")
-        applied = [a for a in order_for_apply(connector.discover(resolved(harness))) if a.phase is not Phase.MANUAL]
-        for action in applied:
-            connector.apply(action)
+        start = dict(harness.state()) if harness.state is not None else {}
+        applied = run(harness, connector.discover(resolved(harness)))
         before = harness.writes()
         restoration = connector.plan_restore(resolved(harness), applied)
         assert harness.writes() == before, "plan_restore changed the system"
+        accounted(applied, restoration)
+        assert restoration.already == [], f"nothing was put back since the run, yet back already: {restoration.already}"
         lost = {item.action_id for item in restoration.lost}
-        assert {a.id for a in applied if not a.reversible} <= lost, "a change that cannot be undone is not listed as lost"
-        for action in order_for_apply(restoration.actions):
-            before = harness.writes()
-            outcome = connector.apply(action)
-            assert outcome.state is State.CHANGED, f"restoring {action.id}: {outcome}"
-            assert harness.writes() > before, f"restoring {action.id} answered changed but sent no write"
-        assert connector.plan_restore(resolved(harness), applied).actions == [], "restored, yet more to restore"
+        run(harness, restoration.actions)
+        again = connector.plan_restore(resolved(harness), applied)
+        assert again.actions == [], "restored, yet more to restore"
+        accounted(applied, again)
+        assert lost <= {item.action_id for item in again.lost}, "lost, yet back after the restore"
+        unaccounted = [a.id for a in applied if a.id not in {i.action_id for i in again.lost} | set(again.already)]
+        assert unaccounted == [], f"restored, yet neither back already nor lost: {unaccounted}"
         found = {a.id for a in connector.discover(resolved(harness))}
         missing = [a.id for a in applied if a.reversible and a.id not in lost and a.id not in found]
         assert missing == [], f"not back after the restore: {missing}"
+        if harness.state is not None:
+            by_id = {a.id: a for a in applied}
+            excused = {part for item in restoration.lost for part in harness.lost_parts(by_id[item.action_id], item)}
+            now = dict(harness.state())
+            changed = sorted(p for p in set(start) | set(now)
+                             if p not in excused and start.get(p, ABSENT) != now.get(p, ABSENT))
+            assert changed == [], f"not as before the run (and not listed as lost): {changed}"
 
     def test_no_secret_in_any_output(self, harness: Harness, caplog: pytest.LogCaptureFixture, capsys) -> None:
         caplog.set_level(logging.DEBUG)
@@ -215,6 +280,14 @@ class ConnectorContract:
             for action in order_for_apply(actions):
                 outcome = connector.apply(action)
                 seen.append(f"{outcome.detail} {json.dumps(outcome.observed)}")
+            if Capability.RESTORE in type(connector).capabilities:  # a restore may make secrets: a new password
+                applied = [a for a in actions if a.phase is not Phase.MANUAL]
+                restoration = connector.plan_restore(resolved(harness), applied)
+                seen += [json.dumps(a.to_dict()) for a in restoration.actions]
+                seen += [item.reason for item in restoration.lost]
+                for action in order_for_apply(restoration.actions):
+                    outcome = connector.apply(action)
+                    seen.append(f"{outcome.detail} {json.dumps(outcome.observed)}")
             seen += connector.test_connection()
         except ConnectorError as exc:
             seen.append(str(exc))

@@ -22,6 +22,7 @@ from offboard.testing.emulation import Sandbox
 DOMAIN = "example.org"
 ORG_NAME = "Example Volunteers"
 EXPELLED = "m042"
+SUSPENDED = "m007"  # the demo suspends, then reinstates them
 SIGNER = f"cc@{DOMAIN}"
 
 ROSTER = """\

@@ -1,10 +1,11 @@
-"""What the ledger says: who is revoked since when, and which manual steps wait on a person."""
+"""What the ledger says: who is revoked since (and until) when, who was reinstated, and which manual steps wait."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from offboard.audit.facts import Revocation, read_ledger, revocations
+from offboard.audit.facts import Reinstatement, Revocation, outdated_roster, read_ledger, revocations
 from offboard.spi import Member, State
 
 
@@ -52,3 +53,85 @@ def test_the_roster_revokes_without_a_date_and_the_ledger_gives_one():
     revoked = revocations(members, facts)
     assert revoked == {"m1": Revocation("m1", "suspend", "2026-01-05T10:00:00Z", "r1", 1), "m2": Revocation("m2", "expel")}
     assert revoked["m2"].word == "expelled"
+
+
+def suspension(seq: int, member: str, run_id: str, finished: str, until: str | None) -> dict[str, Any]:
+    """A suspend report; ``until=None``: one written before suspensions had an end (no ``suspension`` field)."""
+    document = report(seq, "suspend", member, run_id, finished)
+    if until is not None:
+        document["suspension"] = {"until": until, "reason": "code of conduct, first warning"}
+    return document
+
+
+def reinstatement(seq: int, member: str, run_id: str, finished: str, reverses: dict[str, Any]) -> dict[str, Any]:
+    return {**report(seq, "reinstate", member, run_id, finished),
+            "reverses": {"seq": reverses["seq"], "sha256": "ab" * 32, "run_id": reverses["run_id"],
+                         "kind": reverses["kind"]}}
+
+
+def test_a_suspension_ends_at_the_end_of_its_until_day_utc():
+    facts = read_ledger([
+        suspension(1, "m1", "r1", "2026-10-01T10:00:00Z", "2026-12-31"),
+        suspension(2, "m2", "r2", "2026-10-02T10:00:00Z", "2027-06-30"),
+        suspension(3, "m3", "r3", "2026-10-03T10:00:00Z", None),  # an older report: no end on record
+    ])
+    one, two, three = facts.revoked["m1"], facts.revoked["m2"], facts.revoked["m3"]
+    assert one == Revocation("m1", "suspend", "2026-10-01T10:00:00Z", "r1", 1, "2026-12-31", 1)
+    assert one.describe() == "suspended 2026-10-01 until 2026-12-31 (report 000001)"
+    assert [one.ended(date(2026, 12, 31)), one.ended(date(2027, 1, 1))] == [False, True]  # the last day still counts
+    assert not two.ended(date(2027, 1, 1))  # until in the future
+    assert three.until is None and not three.ended(date(2099, 1, 1))
+    assert three.describe() == "suspended 2026-10-03 (report 000003)"
+    assert facts.reinstated == {}
+
+
+def test_a_new_suspension_extends_the_first_and_keeps_its_date():
+    facts = read_ledger([
+        suspension(1, "m1", "r1", "2026-10-01T10:00:00Z", "2026-12-31"),
+        suspension(2, "m1", "r1", "2026-10-02T10:00:00Z", "2026-12-31"),  # the same run, a step confirmed
+        suspension(3, "m1", "r2", "2026-12-20T10:00:00Z", "2027-03-31"),  # offboard suspend again: extended
+        suspension(4, "m1", "r3", "2026-12-21T10:00:00Z", None),  # an audit --fix run: the end stays
+    ])
+    revocation = facts.revoked["m1"]
+    assert (revocation.since, revocation.seq, revocation.until, revocation.until_seq) == ("2026-10-01T10:00:00Z", 1,
+                                                                                          "2027-03-31", 3)
+    assert not revocation.ended(date(2027, 1, 1)) and revocation.ended(date(2027, 4, 1))
+    assert revocation.describe() == "suspended 2026-10-01 (report 000001) until 2027-03-31 (report 000003)"
+
+
+def test_a_reinstatement_ends_a_suspension_or_an_expulsion_and_is_remembered():
+    facts = read_ledger([
+        suspension(1, "m1", "r1", "2026-10-01T10:00:00Z", "2026-12-31"),
+        reinstatement(2, "m1", "r2", "2027-01-02T09:00:00Z", {"seq": 1, "run_id": "r1", "kind": "suspend"}),
+        report(3, "expel", "m2", "r3", "2026-11-01T10:00:00Z", ("sign",)),
+        reinstatement(4, "m2", "r4", "2027-02-01T09:00:00Z", {"seq": 3, "run_id": "r3", "kind": "expel"}),
+        reinstatement(5, "m2", "r4", "2027-02-02T09:00:00Z", {"seq": 3, "run_id": "r3", "kind": "expel"}),  # same run
+        suspension(6, "m3", "r5", "2026-10-01T10:00:00Z", "2026-12-31"),
+        reinstatement(7, "m3", "r6", "2026-11-01T10:00:00Z", {"seq": 6, "run_id": "r5", "kind": "suspend"}),
+        suspension(8, "m3", "r7", "2027-01-10T10:00:00Z", "2027-02-28"),  # suspended again: a new suspension
+        reinstatement(9, "m4", "r8", "2027-01-03T09:00:00Z", {"seq": 1, "run_id": "old", "kind": "expel"}),
+    ])
+    assert set(facts.revoked) == {"m3"}
+    assert facts.revoked["m3"] == Revocation("m3", "suspend", "2027-01-10T10:00:00Z", "r7", 8, "2027-02-28", 8)
+    assert facts.reinstated == {
+        "m1": Reinstatement("m1", "2027-01-02T09:00:00Z", 2, "suspend"),
+        "m2": Reinstatement("m2", "2027-02-01T09:00:00Z", 4, "expel"),
+        "m4": Reinstatement("m4", "2027-01-03T09:00:00Z", 9, "expel"),  # what it reversed is not in this ledger
+    }
+    assert facts.reinstated["m1"].describe() == "reinstated on 2027-01-02 (report 000002)"
+    assert facts.pending[0].member_id == "m2"  # still read, but no finding: m2 is not revoked
+
+
+def test_a_roster_that_still_says_suspended_after_a_reinstatement_revokes_nobody():
+    facts = read_ledger([
+        suspension(1, "m1", "r1", "2026-10-01T10:00:00Z", "2026-12-31"),
+        reinstatement(2, "m1", "r2", "2027-01-02T09:00:00Z", {"seq": 1, "run_id": "r1", "kind": "suspend"}),
+        suspension(3, "m2", "r3", "2026-10-01T10:00:00Z", "2026-12-31"),
+        reinstatement(4, "m2", "r4", "2027-01-02T09:00:00Z", {"seq": 3, "run_id": "r3", "kind": "suspend"}),
+    ])
+    members = [Member("m1", "One", "one@x.org", status="suspended"),
+               Member("m2", "Two", "two@x.org", status="expelled"),  # expelled since, in the roster only: it holds
+               Member("m3", "Three", "three@x.org", status="active")]
+    assert outdated_roster(members[0], facts) == facts.reinstated["m1"]
+    assert [outdated_roster(m, facts) for m in members[1:]] == [None, None]
+    assert revocations(members, facts) == {"m2": Revocation("m2", "expel")}

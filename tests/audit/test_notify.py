@@ -58,3 +58,13 @@ def test_without_a_notifier_the_error_says_what_to_configure():
     assert str(raised.value) == message
     with pytest.raises(ConfigurationError, match="none is configured"):
         find_notifier({})
+
+
+def test_a_members_own_situations_name_the_member_alone():
+    findings = [
+        Finding(Situation.SUSPENSION_ENDED, "ledger", "", "m1", "Ann A", "suspended ... until 2026-12-31 ..."),
+        Finding(Situation.SUSPENSION_ENDED, "ledger", "", "m9", "", "suspended ... until 2026-11-30 ..."),
+        Finding(Situation.ROSTER_OUTDATED, "roster", "", "m2", "<!channel>", "the ledger records m2 reinstated ..."),
+    ]
+    text = notification(AuditResult("s", "f", [], findings, []), "Org", 7)
+    assert text.splitlines()[1:] == ["suspension-ended (medium): Ann A; m9", "roster-outdated (low): &lt;!channel&gt;"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from offboard.apply.retry import RetryPolicy
 from offboard.audit.facts import LedgerFacts, PendingStep, Revocation
 from offboard.audit.matching import Matcher
-from offboard.audit.reconcile import pending_findings, reconcile, run_audit, unused_exceptions
+from offboard.audit.reconcile import ended_suspensions, pending_findings, reconcile, run_audit, unused_exceptions
 from offboard.audit.result import AuditStatus, SystemAudit
 from offboard.audit.settings import AccountException
 from offboard.audit.situations import ExceptionHit, Situation
@@ -109,3 +111,50 @@ def test_a_system_that_cannot_be_read_has_errors_and_no_findings(sleeps):
     result = run_audit(MEMBERS, [], {"listed": broken}, rules, RetryPolicy())
     assert result.systems[0].errors == ["reading the accounts: token revoked"]
     assert (result.findings, result.status, result.exit_code) == ([], AuditStatus.FAILED, 1)
+
+
+def test_an_ended_suspension_is_one_finding_per_member_until_a_reinstatement():
+    revoked = {"m1": Revocation("m1", "suspend", "2026-10-01T10:00Z", "r1", 4, "2026-12-31", 4),
+               "m2": Revocation("m2", "suspend", "2026-10-01T10:00Z", "r2", 5, "2027-06-30", 5),
+               "m3": Revocation("m3", "expel", "2026-10-01T10:00Z", "r3", 6),
+               "m9": Revocation("m9", "suspend", "2026-10-01T10:00Z", "r4", 7, "2026-11-30", 7)}  # not in the roster
+    findings = ended_suspensions(revoked, MEMBERS, date(2027, 1, 1))
+    assert [(f.situation, f.system, f.account, f.member, f.name) for f in findings] == [
+        (Situation.SUSPENSION_ENDED, "ledger", "", "m1", "Ann"), (Situation.SUSPENSION_ENDED, "ledger", "", "m9", "")]
+    assert findings[0].detail == (
+        "suspended 2026-10-01 until 2026-12-31 (report 000004); the suspension has ended: "
+        "reinstate with `offboard reinstate m1`, or extend it with a new `offboard suspend`")
+    assert ended_suspensions(revoked, MEMBERS, date(2026, 11, 30)) == []  # its last day: still suspended
+
+
+def test_access_after_a_reinstatement_is_linked_and_an_outdated_roster_is_a_low_finding(sleeps):
+    members = [Member("m1", "Ann", "ann@x.org", status="suspended"), Member("m2", "Ben", "ben@x.org"),
+               Member("m3", "Cy", "cy@x.org")]
+    ledger = [
+        {"seq": 1, "kind": "suspend", "member": {"id": "m1", "name": "Ann"}, "run_id": "r1",
+         "finished": "2026-10-01T10:00:00Z", "suspension": {"until": "2026-12-31", "reason": "r"}},
+        {"seq": 2, "kind": "suspend", "member": {"id": "m2", "name": "Ben"}, "run_id": "r2",
+         "finished": "2026-10-02T10:00:00Z", "suspension": {"until": "2026-12-31", "reason": "r"}},
+        {"seq": 3, "kind": "reinstate", "member": {"id": "m1", "name": "Ann"}, "run_id": "r3",
+         "finished": "2027-01-02T09:00:00Z", "reverses": {"seq": 1, "sha256": "ab", "run_id": "r1", "kind": "suspend"}},
+    ]
+    listed = Listed([Account("listed", "U1", "ann@x.org"), Account("listed", "U2", "ben@x.org", {"active": False}),
+                     Account("listed", "U3", "cy@x.org")])
+    result = run_audit(members, ledger, {"listed": listed}, (), RetryPolicy(), today=date(2027, 1, 5))
+    assert [(f.situation, f.system, f.member) for f in result.findings] == [
+        (Situation.SUSPENSION_ENDED, "ledger", "m2"), (Situation.ROSTER_OUTDATED, "roster", "m1")]
+    assert result.findings[1].detail == ("the ledger records m1 reinstated on 2027-01-02 (report 000003), "
+                                         "but the roster says suspended: set their status to active")
+    assert (result.systems[0].linked, set(result.revoked)) == (2, {"m2"})  # Ann's account is hers again
+
+
+def test_the_audit_asks_the_clock_for_today(sleeps, monkeypatch):
+    from offboard import clock
+
+    ledger = [{"seq": 1, "kind": "suspend", "member": {"id": "m2", "name": "Ben"}, "run_id": "r1",
+               "finished": "2026-10-01T10:00:00Z", "suspension": {"until": "2026-12-31", "reason": "r"}}]
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 31))
+    assert run_audit(MEMBERS, ledger, {"listed": Listed()}, (), RetryPolicy()).findings == []
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 1))
+    assert [f.situation for f in run_audit(MEMBERS, ledger, {"listed": Listed()}, (), RetryPolicy()).findings] == [
+        Situation.SUSPENSION_ENDED]

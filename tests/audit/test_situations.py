@@ -12,7 +12,9 @@ from offboard.audit.situations import ExceptionHit, Finding, Severity, Situation
 def test_situations_are_listed_most_severe_first():
     assert [(s.value, s.severity.value) for s in Situation] == [
         ("revoked-but-active", "critical"), ("leftover-access", "critical"), ("unconfirmed-manual", "high"),
-        ("disputed", "high"), ("stale", "medium"), ("orphan", "medium"), ("exception-unused", "low")]
+        ("emergency-run", "high"), ("disputed", "high"), ("suspension-ended", "medium"),
+        ("stale", "medium"), ("orphan", "medium"),
+        ("roster-outdated", "low"), ("exception-unused", "low")]
     assert [s.rank for s in Situation] == list(range(len(Situation)))
 
 

@@ -34,7 +34,7 @@ def test_config_problems_are_reported_all_at_once(org, cli):
     org.write("offboard.toml", "[org]\nname = 'E'\n[rooster]\npath='x'\n")
     code, _out, err = expel(cli)
     assert code == 1
-    assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: audit, connectors, notify, org, roster, "
+    assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: approvals, audit, connectors, notify, org, roster, "
                    "signing, state); [org] domain is missing; [roster] path is missing\n")
 
 
@@ -86,7 +86,7 @@ def test_playbook_that_is_not_yaml(org, cli):
 
 def test_unknown_playbook_name(org, cli):
     code, _, err = cli("expel", "m042", "--playbook", "nosuch", "--dry-run")
-    assert (code, err) == (1, "Error: no playbook named 'nosuch' (shipped: expel); pass a name or a .yaml path\n")
+    assert (code, err) == (1, "Error: no playbook named 'nosuch' (shipped: expel, suspend); pass a name or a .yaml path\n")
 
 
 def test_unknown_option_is_a_usage_error(org, cli):

@@ -109,4 +109,4 @@ def test_real_run_without_signing_key_is_refused(org, cli):
 def test_connectors_lists_installed_ones(org, cli):
     _code, out, _ = cli("connectors")
     assert "fake       9.9.9    Fake System            inventory, restore, revoke\n" in out
-    assert "manual     0.1.0    Manual checklist       revoke\n" in out
+    assert "manual     0.1.0    Manual checklist       restore, revoke\n" in out

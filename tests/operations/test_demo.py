@@ -52,8 +52,27 @@ def test_the_demo_shows_the_plan_the_run_and_the_verified_proof(tmp_path, cli, e
     assert "Status: INCOMPLETE. The run is complete once every manual step is confirmed." in out
     assert "report(s) verified: signatures good, chain intact." in out
     reports = sorted(p.name for p in (kept / ".offboard" / "reports").glob("*.json"))
-    assert reports == ["000001-m042-expel.json"]
+    # 000003: the suspension's steps nobody did are no longer needed once the member is back
+    assert reports == ["000001-m042-expel.json", "000002-m007-suspend.json", "000003-m007-suspend.json",
+                       "000004-m007-reinstate.json"]
     assert "Dry run" not in out  # the dry run is step 1's plan, not a run
+    assert "Plan: suspend m007 Dan Treasurer" in out and "Plan: reinstate m007 Dan Treasurer" in out
+    assert "Reverses: report 000002 (suspend" in out
+    assert "Status: COMPLETE. Everything that could come back is back; the report lists what could not." in out
+    assert "4 report(s) verified: signatures good, chain intact." in out
+
+
+def test_the_demo_suspends_and_reinstates_through_the_operations_their_commands_call(tmp_path, monkeypatch, cli):
+    calls: list[object] = []
+    for name in ("suspend", "reinstate"):
+        real = getattr(operations, name)
+        monkeypatch.setattr(operations, name, lambda session, request, ui=None, real=real: (calls.append(request),
+                                                                                             real(session, request, ui))[1])
+    code, _, err = cli("demo")
+    assert (code, err) == (0, "")
+    suspend, reinstate = calls
+    assert isinstance(suspend, operations.SuspendRequest) and (suspend.member, suspend.yes) == ("m007", True)
+    assert reinstate == operations.ReinstateRequest("m007", yes=True)
 
 
 def test_the_demo_refuses_a_folder_with_files_and_writes_nothing(tmp_path: Path, cli):

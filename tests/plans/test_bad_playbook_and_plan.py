@@ -168,3 +168,21 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary_file(tmp_path, monke
     assert str(caught.value) == f"cannot save the plan to {path} (No space left on device): give another path"
     assert path.read_text() == "the old plan\n"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_reinstate_block_with_an_unknown_key_or_no_title(org, cli):
+    org.write("playbooks/test.yaml", """\
+        name: test
+        steps:
+          - connector: manual
+            system: bank
+            steps:
+              - id: signer
+                title: Remove the signer
+                reinstate:
+                  titel: Re-add the signer
+        """)
+    assert expel(cli) == (1, "", "Error: test.yaml:9: unknown key 'titel' in 'reinstate' (known: evidence, instructions, "
+                                 "links, second_confirmer, title); test.yaml:9: 'reinstate' of step 'signer' needs a "
+                                 "'title'\n")
+    assert_nothing_written(org)

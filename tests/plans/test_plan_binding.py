@@ -75,10 +75,31 @@ def test_a_duplicate_action_id_is_refused(org, cli):
 
 def test_a_kind_apply_does_not_take_is_refused(org, cli):
     plan = save(org, cli)
+    plan["kind"] = "audit"
+    rewrite(org, plan)
+    code, _, err = apply(cli)
+    assert (code, err) == (1, "Error: plan.json is a plan of kind 'audit'; `offboard apply` applies expel, suspend "
+                              "and reinstate plans: nothing was applied\n")
+    assert org.fake.writes == 0
+
+
+def test_an_expulsion_turned_into_a_suspension_is_refused(org, cli):
+    plan = save(org, cli)
+    plan["kind"] = "suspend"
+    rewrite(org, plan)
+    code, _, err = apply(cli)
+    assert code == 1 and err.startswith("Error: plan.json is a suspension whose terms do not hold (until '' is not a "
+                                        "date: give the suspension's last day as YYYY-MM-DD")
+    assert org.fake.writes == 0
+
+
+def test_an_expulsion_turned_into_a_reinstatement_is_refused(org, cli):
+    plan = save(org, cli)
     plan["kind"] = "reinstate"
     rewrite(org, plan)
     code, _, err = apply(cli)
-    assert (code, err) == (1, "Error: plan.json is a reinstate plan; `offboard apply` applies expel plans: nothing was applied\n")
+    assert (code, err) == (1, "Error: m042 has no suspension or expulsion in the ledger, so there is nothing to "
+                              "reinstate: check the member id (offboard status MEMBER lists their runs)\n")
     assert org.fake.writes == 0
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import pytest
 
-from offboard.spi import Member
+from offboard.spi import Account, Action, Member, NotRestorable, Restoration
 from offboard.testing import ConnectorContract, Harness
 from tests.fakes import FakeConnector, FakeSystem
 
@@ -60,3 +61,58 @@ def test_context(connector_context, recorded_sleeps):
     assert recorded_sleeps == []
 """)
     pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+# ---------------------------------------------------------------- run, then restore: the state as it was
+
+
+def state_of(system: FakeSystem, email: str) -> Callable[[], dict[str, bool]]:
+    """The fake system's state for the harness: one part per access item of the user."""
+    return lambda: {item: True for item in system.load()["users"][email]["access"]}
+
+
+def session_part(action: Action, item: NotRestorable) -> Collection[str]:
+    return {"session"} if action.kind == "signout" else ()
+
+
+def test_the_restore_check_compares_the_whole_state_less_what_is_lost(tmp_path: Path, connector_context) -> None:
+    harness, system = fake_harness(tmp_path, connector_context)
+    harness.state, harness.lost_parts = state_of(system, "bob@example.org"), session_part
+    ConnectorContract().test_restore_puts_back_what_was_removed(harness)
+
+
+def test_a_part_not_back_and_not_listed_as_lost_fails_the_restore_check(tmp_path: Path, connector_context) -> None:
+    harness, system = fake_harness(tmp_path, connector_context)
+    harness.state = state_of(system, "bob@example.org")  # the ended session is not named as a part lost
+    with pytest.raises(AssertionError, match=r"not as before the run \(and not listed as lost\): \['session'\]"):
+        ConnectorContract().test_restore_puts_back_what_was_removed(harness)
+
+
+class Overlapping(FakeConnector):
+    """Says what it cannot bring back is back already, too."""
+
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        restoration = super().plan_restore(account, applied)
+        restoration.already += [item.action_id for item in restoration.lost]
+        return restoration
+
+
+class Forgetful(FakeConnector):
+    """Never says what is back already."""
+
+    def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
+        restoration = super().plan_restore(account, applied)
+        restoration.already = []
+        return restoration
+
+
+@pytest.mark.parametrize(("cls", "message"), [
+    (Overlapping, "both lost and back already"),
+    (Forgetful, "restored, yet neither back already nor lost"),
+])
+def test_each_applied_change_must_end_restored_lost_or_back_already(tmp_path: Path, connector_context,
+                                                                    cls: type[FakeConnector], message: str) -> None:
+    harness, _ = fake_harness(tmp_path, connector_context)
+    harness.connector = cls({"state_file": "fake.json"}, connector_context())
+    with pytest.raises(AssertionError, match=message):
+        ConnectorContract().test_restore_puts_back_what_was_removed(harness)

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from offboard.spi import NotFoundError
 
 from .clients import GoogleClients
-from .putback import PutBack
+from .putback import Operator, PutBack
 
 CUSTOMER = "my_customer"
 DRIVE_APP_ID = "55656082996"
@@ -43,13 +43,15 @@ def _once(fn: Callable[[], T], /) -> T:
 
 class Gateway(PutBack):
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
-                 user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT, read: Retrying = _once) -> None:
+                 user_scopes: tuple[str, ...], read_fanout: int = READ_FANOUT, read: Retrying = _once,
+                 operator: Operator | None = None) -> None:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
         self.user_scopes = user_scopes  # Gmail settings, delegated to each mailbox owner
         self.read_fanout = read_fanout  # 1: every read waits for the one before (a benchmark's baseline)
         self.read = read  # the engine's retry of one read request; never used for a write
+        self.operator = operator  # shown a new password once (``new_password``); None: nobody, and it is refused
         # Threads start on first use and stay, with the clients they hold, until close().
         self._lists = ThreadPoolExecutor(LIST_KINDS, thread_name_prefix="google-list")
         self._readers = ThreadPoolExecutor(read_fanout, thread_name_prefix="google-read")

@@ -1,20 +1,32 @@
 """The writes that put access back (reinstatement), beside the gateway's reads and removals.
 
-A mixin of ``Gateway``, which provides ``admin_call``, ``admin_read`` and ``gmail_call``:
-kept apart because with them the gateway passes 300 lines.
+A mixin of ``Gateway``, which provides ``admin_call``, ``admin_read``, ``gmail_call`` and
+``operator``: kept apart because with them the gateway passes 300 lines.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from offboard.spi import NotFoundError
+from offboard.spi import FatalError, NotFoundError
 
 CUSTOMER = "my_customer"
+PASSWORD_BYTES = 12  # 16 characters of letters, digits, - and _: typeable, and far past Google's minimum of 8
+
+
+class Operator(Protocol):
+    """Who is shown a secret the connector makes, once: the ``ConnectorContext`` (``revealing`` None: nobody)."""
+
+    revealing: Callable[[str, str], None] | None
+
+    def reveal(self, label: str, secret: str) -> None: ...
 
 
 class PutBack:
+    operator: Operator | None
+
     def admin_call(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
         raise NotImplementedError
 
@@ -42,6 +54,22 @@ class PutBack:
                 **({"orgUnitId": org_unit_id} if org_unit_id else {})}
         self.admin_call("directory", lambda s: s.roleAssignments().insert(customer=CUSTOMER, body=body),
                         f"assigning admin role {role_id} to user {user_id}")
+
+    def new_password(self, email: str) -> None:
+        """A new random password that the member must change at first sign-in, shown once to the operator.
+
+        Refused before anything is sent when nobody is there to see it: a password nobody was shown
+        would lock the member out. The password is neither logged, returned nor kept here.
+        """
+        label = f"New password of {email}"
+        if self.operator is None or self.operator.revealing is None:
+            raise FatalError(f"the new password of {email} would be shown to nobody: reinstate the member at a "
+                             "terminal (offboard reinstate), where it is shown once to you")
+        password = secrets.token_urlsafe(PASSWORD_BYTES)
+        self.admin_call("directory", lambda s: s.users().update(
+            userKey=email, body={"password": password, "changePasswordAtNextLogin": True}),
+            f"setting a new password for {email}")
+        self.operator.reveal(label, password)
 
     def add_license(self, product: str, sku: str, email: str) -> None:
         self.admin_call("licensing", lambda s: s.licenseAssignments().insert(

@@ -130,6 +130,8 @@ class WorkspaceApi(PutBackApi):
             if len(body["password"]) < 8 and not body.get("hashFunction"):
                 raise bad_request("Invalid Password")
             user.password_sha256 = hash_password(body["password"])
+        if "changePasswordAtNextLogin" in body:
+            user.change_password_at_next_login = bool(body["changePasswordAtNextLogin"])
         if "suspended" in body:
             user.suspended = bool(body["suspended"])
         if "archived" in body:

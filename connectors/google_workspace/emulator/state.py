@@ -71,6 +71,7 @@ class User:
     include_in_gal: bool = True
     org_unit_path: str = "/"
     password_sha256: str = ""
+    change_password_at_next_login: bool = False
     tokens: dict[str, Token] = field(default_factory=dict)
     asps: dict[int, Asp] = field(default_factory=dict)
     backup_codes: list[str] = field(default_factory=list)
@@ -210,8 +211,8 @@ class Workspace:
                      "fullName": f"{user.given_name} {user.family_name}"},
             "isAdmin": self.is_admin(user), "isDelegatedAdmin": False, "suspended": user.suspended,
             "archived": user.archived, "lastLoginTime": user.last_login, "creationTime": "2024-01-15T09:00:00.000Z",
-            "agreedToTerms": True, "changePasswordAtNextLogin": False, "ipWhitelisted": False,
-            "includeInGlobalAddressList": user.include_in_gal, "orgUnitPath": user.org_unit_path,
+            "agreedToTerms": True, "changePasswordAtNextLogin": user.change_password_at_next_login,
+            "ipWhitelisted": False, "includeInGlobalAddressList": user.include_in_gal, "orgUnitPath": user.org_unit_path,
             "isMailboxSetup": True, "isEnrolledIn2Sv": bool(user.backup_codes), "isEnforcedIn2Sv": False,
             "customerId": self.customer_id, "etag": _etag(user.id + str(user.suspended)),
             **({"suspensionReason": "ADMIN"} if user.suspended else {}),

@@ -10,11 +10,12 @@ from offboard.connectors.google_workspace import GoogleWorkspaceConnector
 from offboard.connectors.google_workspace.emulator import LICENSE_PRODUCT, LICENSE_SKU, GoogleEmulator
 
 from offboard.testing.contract import ConnectorContract, Harness
-from tests.connectors.google_workspace.conftest import ANN
+from tests.connectors.google_workspace.conftest import ANN, NEW_PASSWORD, lost_part, snapshot
 
 
 class EmulatorSecrets(Sequence[str]):
-    """Read at assertion time: the key, every token issued so far, every password the connector sent."""
+    """Read at assertion time: the key, every token issued so far, every password the connector sent
+    (a reinstatement's new one, shown once to the operator, included)."""
 
     def __init__(self, emulator: GoogleEmulator) -> None:
         self.emulator = emulator
@@ -37,8 +38,11 @@ class TestGoogleContract(ConnectorContract):
                 make_connector: Callable[..., GoogleWorkspaceConnector]) -> Harness:
         connector = make_connector(org_unit="/Former members", license_product=LICENSE_PRODUCT,
                                    license_sku=LICENSE_SKU)
+        # The contract's run is an expulsion: its restore sets a new password (test_restore checks it).
         return Harness(connector=connector, member=ANN, writes=lambda: len(emulator.writes()),
-                       secrets=EmulatorSecrets(emulator))
+                       secrets=EmulatorSecrets(emulator),
+                       state=lambda: {k: v for k, v in snapshot(emulator, ANN.email).items() if k not in NEW_PASSWORD},
+                       lost_parts=lost_part)
 
 
 def test_the_secrets_checked_are_real(emulator: GoogleEmulator,

@@ -161,3 +161,15 @@ def test_users_list_pages_at_most_500(emulator: GoogleEmulator, tmp_path: Path) 
     _, second = _call(emulator, "GET", f"{DIRECTORY}/users?customer=my_customer&maxResults=500"
                                        f"&pageToken={first['nextPageToken']}", token)
     assert "nextPageToken" not in second and len(first["users"]) + len(second["users"]) == len(emulator.workspace.users)
+
+
+def test_change_password_at_next_login_is_kept_as_google_keeps_it(emulator: GoogleEmulator, tmp_path: Path) -> None:
+    token = _token(emulator, tmp_path)
+    assert _call(emulator, "GET", f"{DIRECTORY}/users/{ANN.email}", token)[1]["changePasswordAtNextLogin"] is False
+    status, body = _call(emulator, "PUT", f"{DIRECTORY}/users/{ANN.email}", token,
+                         {"password": "a-new-one-123", "changePasswordAtNextLogin": True})
+    assert status == 200 and body["changePasswordAtNextLogin"] is True
+    _call(emulator, "PUT", f"{DIRECTORY}/users/{ANN.email}", token, {"includeInGlobalAddressList": True})  # untouched
+    assert _call(emulator, "GET", f"{DIRECTORY}/users/{ANN.email}", token)[1]["changePasswordAtNextLogin"] is True
+    users = _call(emulator, "GET", f"{DIRECTORY}/users?customer=my_customer", token)[1]["users"]
+    assert [u["changePasswordAtNextLogin"] for u in users if u["primaryEmail"] == ANN.email] == [True]

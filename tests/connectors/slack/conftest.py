@@ -1,9 +1,10 @@
-"""Fixtures: a fresh emulator per test, and a connector wired to it through the real slack-sdk."""
+"""Fixtures: a fresh emulator per test, a connector wired to it through the real slack-sdk, and the emulator's full state."""
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ from offboard.connectors.slack import SlackConnector
 from offboard.connectors.slack.emulator import SCIM_PLANS, SlackEmulator
 
 from offboard.apply.pacing import Pacer
-from offboard.spi import ConnectorContext, Member
+from offboard.spi import Action, ConnectorContext, Member, NotRestorable
 
 ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")
+CHANNEL = re.compile(r"#([a-z0-9_-]+)")  # a channel named in a sentence, as the restore plan names it
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +67,32 @@ def connect(emulator: SlackEmulator, *, scim: bool | None = None, token: str | N
 @pytest.fixture
 def emulator(make_emulator: Callable[..., SlackEmulator]) -> SlackEmulator:
     return make_emulator("business+")
+
+
+def state(emulator: SlackEmulator) -> dict[str, Any]:
+    """The emulator's full state that a run can touch, one part per fact: each user's deleted flag
+    ("user:U1"), each channel's archived flag ("channel:C1"), each channel membership ("member:C1:U1"),
+    each user group's members and enabled flag ("usergroup:S1")."""
+    ws = emulator.workspace
+    with emulator.lock:
+        return {
+            **{f"user:{uid}": user["deleted"] for uid, user in ws.users.items()},
+            **{f"channel:{c.id}": c.is_archived for c in ws.channels.values()},
+            **{f"member:{c.id}:{uid}": True for c in ws.channels.values() for uid in c.members},
+            **{f"usergroup:{g.id}": (sorted(g.users), not g.date_delete) for g in ws.usergroups.values()},
+        }
+
+
+def lost_parts(emulator: SlackEmulator, uid: str) -> Callable[[Action, NotRestorable], Collection[str]]:
+    """The parts of ``state`` a change listed as lost leaves changed: the member's membership of the channel a
+    kick names, or of each channel the reason names (a deactivation ended many); a user group; none for ended
+    sessions."""
+    def parts(action: Action, item: NotRestorable) -> Collection[str]:
+        if action.kind == "channel-kick":
+            return {f"member:{action.params['channel']}:{uid}"}
+        if action.kind == "usergroup":
+            return {f"usergroup:{action.params['usergroup']}"}
+        with emulator.lock:
+            ids = {c.name: c.id for c in emulator.workspace.channels.values()}
+        return {f"member:{ids[name]}:{uid}" for name in CHANNEL.findall(item.reason) if name in ids}
+    return parts

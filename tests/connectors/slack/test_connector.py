@@ -345,7 +345,7 @@ def test_doctor_names_missing_scopes_and_a_bot_token(emulator: SlackEmulator) ->
                                  prefix="xoxb-")
     found = connect(emulator, token=token).test_connection()
     assert found[0].startswith("the token in SLACK_ADMIN_TOKEN is not a user token (xoxp-...)")
-    assert found[1].startswith("the token lacks the scopes groups:write, usergroups:read, usergroups:write, admin:")
+    assert found[1].startswith("the token lacks the scopes channels:write, groups:write, usergroups:read, usergroups:write, admin:")
     assert "OAuth & Permissions" in found[1]
     assert any("SCIM refused" in p for p in found)
     assert not any(token in p for p in found)

@@ -1,6 +1,6 @@
 """The standard connector suite over the emulator, once per Slack plan.
 
-Free and Pro cannot deactivate through the API: there the deactivation is a manual
+Free and Pro cannot deactivate or reactivate through the API: there each is a manual
 step, and the harness does what the admin would do in Manage members.
 """
 
@@ -13,7 +13,7 @@ from offboard.connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
 
 from offboard.spi import Action
 from offboard.testing.contract import ConnectorContract, Harness
-from tests.connectors.slack.conftest import ALICE, connect
+from tests.connectors.slack.conftest import ALICE, connect, lost_parts, state
 
 
 class TestSlackContract(ConnectorContract):
@@ -22,13 +22,15 @@ class TestSlackContract(ConnectorContract):
         emulator = make_emulator(request.param)
         uid = emulator.seed_member(ALICE.email, ALICE.name, private_channels=3, public_channels=2, usergroups=2)
 
-        def deactivate_in_ui(action: Action) -> None:
-            emulator.deactivate(uid)
+        def in_manage_members(action: Action) -> None:
+            {"deactivate-manual": emulator.deactivate, "reactivate-manual": emulator.reactivate}[action.kind](uid)
 
         return Harness(
             connector=connect(emulator),
             member=ALICE,
             writes=lambda: len(emulator.writes()),
             secrets=[emulator.admin_token],
-            complete_manual=None if request.param in SCIM_PLANS else deactivate_in_ui,
+            complete_manual=None if request.param in SCIM_PLANS else in_manage_members,
+            state=lambda: state(emulator),
+            lost_parts=lost_parts(emulator, uid),
         )

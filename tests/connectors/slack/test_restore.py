@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from offboard.connectors.slack import SlackConnector
 from offboard.connectors.slack.emulator import PLANS, SCIM_PLANS, SlackEmulator
+from offboard.connectors.slack.restore_plan import ACCOUNT, DEACTIVATIONS
 
 from offboard.spi import Action, Phase, Restoration, State
 from offboard.testing.contract import order_for_apply
-from tests.connectors.slack.conftest import ALICE, connect
+from tests.connectors.slack.conftest import ALICE, connect, state
 
 Make = Callable[..., SlackEmulator]
 
@@ -32,16 +33,8 @@ class Org:
         self.connector = connect(emulator)
 
     def state(self) -> dict[str, Any]:
-        """The full state: every user's deleted flag, every channel's members and archived flag, every user
-        group's members and enabled flag."""
-        ws = self.emulator.workspace
-        with self.emulator.lock:
-            return {
-                "users": {uid: u["deleted"] for uid, u in ws.users.items()},
-                "channels": {c.id: sorted(c.members) for c in ws.channels.values()},
-                "archived": {c.id: c.is_archived for c in ws.channels.values()},
-                "usergroups": {g.id: (sorted(g.users), not g.date_delete) for g in ws.usergroups.values()},
-            }
+        """The full state, part by part (conftest's ``state``)."""
+        return state(self.emulator)
 
     def suspend(self) -> list[Action]:
         """Apply every action of the plan; a person deactivates in the admin page where there is no SCIM."""
@@ -100,6 +93,8 @@ def test_suspend_then_restore_gives_back_the_whole_state(org: Org) -> None:
     kinds = sorted({a.kind for a in restoration.actions})
     assert kinds == sorted({"reactivate" if scim else "reactivate-manual", "channel-invite"}
                            | (set() if org.emulator.plan == "free" else {"usergroup-rejoin"}))
+    _accounted(applied, restoration)
+    assert restoration.already == []
     states = org.restore(restoration)
     assert set(states.values()) <= {State.CHANGED, State.OK}
     assert org.state() == _without(snapshot, org.uid, org.lost_channels)
@@ -107,8 +102,11 @@ def test_suspend_then_restore_gives_back_the_whole_state(org: Org) -> None:
     assert all(f"#{org.emulator.workspace.channels[c].name}" in reasons for c in org.lost_channels)
     if org.emulator.plan == "enterprise":
         assert "slack:session-reset" in {item.action_id for item in restoration.lost}
-    # done: nothing more to restore, and applying again changes nothing
-    assert org.plan_restore(applied).actions == []
+    # done: nothing more to restore (each change back already, or lost), and applying again changes nothing
+    again = org.plan_restore(applied)
+    assert again.actions == []
+    _accounted(applied, again)
+    assert set(again.already) | {item.action_id for item in again.lost} == {a.id for a in applied}
     writes = len(org.emulator.writes())
     for action in restoration.actions:
         assert org.connector.apply(action).state is State.OK
@@ -156,7 +154,7 @@ def test_a_channel_archived_meanwhile_is_lost_and_the_rest_comes_back(make_emula
     assert any(f"#{archived.name} was archived" in item.reason for item in restoration.lost)
     org.restore(restoration)
     expected = _without(snapshot, org.uid, org.lost_channels | {archived.id})
-    expected["archived"][archived.id] = True
+    expected[f"channel:{archived.id}"] = True
     assert org.state() == expected
 
 
@@ -183,10 +181,10 @@ def test_reactivated_by_hand_and_access_gained_meanwhile_are_left_alone(make_emu
     assert not [a for a in restoration.actions if a.kind.startswith("reactivate")]
     assert not [a for a in restoration.actions if gained.id in a.id or extra.id in a.id]
     org.restore(restoration)
-    state = org.state()
-    assert org.uid in state["channels"][gained.id] and org.uid in state["usergroups"][extra.id][0]
-    del state["channels"][gained.id], state["archived"][gained.id], state["usergroups"][extra.id]
-    assert state == _without(snapshot, org.uid, org.lost_channels)
+    now = org.state()
+    assert now[f"member:{gained.id}:{org.uid}"] and org.uid in now[f"usergroup:{extra.id}"][0]
+    now = {part: v for part, v in now.items() if gained.id not in part and extra.id not in part}
+    assert now == _without(snapshot, org.uid, org.lost_channels)
 
 
 def test_a_group_disabled_by_someone_meanwhile_is_lost(make_emulator: Make) -> None:
@@ -221,11 +219,105 @@ def test_without_scim_invitations_wait_for_the_manual_activation(make_emulator: 
     assert outcome.state is State.FAILED and "activate it first" in outcome.detail
 
 
+# ---------------------------------------------------------------- back already
+
+
+def _accounted(applied: list[Action], restoration: Restoration) -> None:
+    """Each applied change has something proposed for it, or is lost, or is back already; back already, it has
+    nothing else. A deactivation owns the reactivation and the invitations to its channels (those not kicked)."""
+    proposed, lost = {a.id for a in restoration.actions}, {i.action_id for i in restoration.lost}
+    kicked = {a.params["channel"] for a in applied if a.kind == "channel-kick"}
+    for action in applied:
+        if action.kind in DEACTIVATIONS:
+            before = action.before or {}
+            channels = {c["id"] for key in ("private_channels", "public_channels") for c in before.get(key) or ()}
+            mine = {ACCOUNT} | {f"slack:restore:channel:{c}" for c in channels - kicked}
+        elif action.kind == "channel-kick":
+            mine = {f"slack:restore:channel:{action.params['channel']}"}
+        elif action.kind == "usergroup":
+            mine = {f"slack:restore:usergroup:{action.params['usergroup']}"}
+        else:
+            mine = set()
+        if action.id in restoration.already:
+            assert not mine & proposed and action.id not in lost, action.id
+        else:
+            assert mine & proposed or action.id in lost, action.id
+    assert len(restoration.already) == len(set(restoration.already))
+
+
+def _by_hand(org: Org, snapshot: dict[str, Any], channels: set[str] | None = None, groups: bool = True) -> None:
+    """An admin reactivates the member and puts them back, by hand, in ``channels`` (default: all they were in) and,
+    with ``groups``, in their user groups as they were."""
+    ws = org.emulator.workspace
+    org.emulator.reactivate(org.uid)
+    with org.emulator.lock:
+        for part in snapshot:
+            if part.startswith("member:") and part.endswith(f":{org.uid}"):
+                cid = part.split(":")[1]
+                if channels is None or cid in channels:
+                    ws.channels[cid].members.add(org.uid)
+        for gid, group in ws.usergroups.items():
+            users, enabled = snapshot[f"usergroup:{gid}"]
+            if groups and org.uid in users:
+                group.users, group.date_delete = list(users), 0 if enabled else group.date_delete
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_what_was_undone_by_hand_is_already_so_and_nothing_is_proposed(make_emulator: Make, plan: str) -> None:
+    org = Org(make_emulator(plan))
+    snapshot = org.state()
+    applied = org.suspend()
+    _by_hand(org, snapshot)
+    assert org.state() == snapshot
+    restoration = org.plan_restore(applied)
+    assert restoration.actions == []
+    lost = {item.action_id for item in restoration.lost}
+    assert lost == ({"slack:session-reset"} if plan == "enterprise" else set())
+    assert sorted(restoration.already) == sorted(a.id for a in applied if a.id not in lost)
+    _accounted(applied, restoration)
+
+
+def test_a_deactivation_is_already_so_only_once_every_channel_it_ended_is_back(make_emulator: Make) -> None:
+    org = Org(make_emulator("business+"))
+    snapshot = org.state()
+    applied = org.suspend()
+    _by_hand(org, snapshot, channels=set())  # reactivated and back in the user groups, in no channel
+    restoration = org.plan_restore(applied)
+    _accounted(applied, restoration)
+    groups = {a.id for a in applied if a.kind == "usergroup"}
+    assert set(restoration.already) == groups
+    assert {a.kind for a in restoration.actions} == {"channel-invite"}  # no reactivation: it is active
+    # Back in every channel but the one the admin cannot invite to: that channel is lost, the rest needs nothing.
+    _by_hand(org, snapshot, channels=set(org.emulator.workspace.channels) - org.lost_channels)
+    restoration = org.plan_restore(applied)
+    _accounted(applied, restoration)
+    assert restoration.actions == [] and set(restoration.already) == groups
+    assert {item.action_id for item in restoration.lost} == {"slack:deactivate"}
+    _by_hand(org, snapshot)  # and that one too
+    restoration = org.plan_restore(applied)
+    assert (restoration.actions, restoration.lost) == ([], [])
+    assert set(restoration.already) == groups | {"slack:deactivate"}
+
+
+def test_a_kicked_channel_rejoined_by_hand_is_already_so(make_emulator: Make) -> None:
+    org = Org(make_emulator("pro"))
+    snapshot = org.state()
+    applied = org.suspend()
+    kicks = [a for a in applied if a.kind == "channel-kick"]
+    assert len(kicks) == 2
+    _by_hand(org, snapshot, channels={kicks[0].params["channel"]}, groups=False)
+    restoration = org.plan_restore(applied)
+    _accounted(applied, restoration)
+    assert restoration.already == [kicks[0].id]
+    invites = {a.id for a in restoration.actions if a.kind == "channel-invite"}
+    assert f"slack:restore:channel:{kicks[1].params['channel']}" in invites
+    assert f"slack:restore:channel:{kicks[0].params['channel']}" not in invites
+
+
 def _without(snapshot: dict[str, Any], uid: str, channels: set[str]) -> dict[str, Any]:
     """The snapshot less the member's membership of ``channels`` (what the restore plan said cannot come back)."""
-    return {**snapshot, "archived": dict(snapshot["archived"]),
-            "channels": {cid: [m for m in members if not (m == uid and cid in channels)]
-                         for cid, members in snapshot["channels"].items()}}
+    gone = {f"member:{cid}:{uid}" for cid in channels}
+    return {part: value for part, value in snapshot.items() if part not in gone}
 
 
 def test_connector_declares_restore() -> None:

@@ -1,0 +1,131 @@
+"""Reinstatement: put a suspended or expelled member back, exactly as the record says they were.
+
+``reinstate`` plans from the verified ledger and the journal (``offboard.plans.restoring``), shows
+what comes back, what is already so and what cannot come back, then saves, stops or applies the
+plan like any other (``running``). ``reinstate_due`` does it for every member whose suspension
+has ended: the nightly timer beside the audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from offboard.errors import ExitCode, OffboardError
+from offboard.operations.approving import refuse_unapproved_run
+from offboard.operations.interaction import Interaction, Silent
+from offboard.operations.planning import plan_reinstatement
+from offboard.operations.revoke import PlanResult, finish_interrupted_instead, refuse_unread, save
+from offboard.operations.running import apply_new_plan, require_signing
+from offboard.operations.session import Session
+from offboard.plans.plan import Plan
+from offboard.plans.restoring import REINSTATE
+from offboard.report.trusted import trusted_ledger
+
+
+@dataclass(frozen=True)
+class ReinstateRequest:
+    member: str  # an id or email, as in the roster
+    dry_run: bool = False
+    save_plan: Path | None = None
+    yes: bool = False
+    unsigned: bool = False
+
+
+def reinstate(session: Session, request: ReinstateRequest, ui: Interaction | None = None) -> PlanResult:
+    """Plan the member's reinstatement from their suspension or expulsion on record; show it; save, stop or apply."""
+    ui = ui or Silent()
+    if request.save_plan:
+        Plan.check_save_path(request.save_plan)
+    person = session.member(request.member)
+    applying = not (request.dry_run or request.save_plan)
+    if applying:
+        require_signing(session, request.unsigned)
+    with session.member_lock(person.id):
+        if applying and (finished := finish_interrupted_instead(session, person.id, request.yes, ui)):
+            return finished
+        if applying:
+            refuse_unapproved_run(session, REINSTATE, person.id)
+        plan, connectors = plan_reinstatement(session, person)
+        ui.show_plan(plan)
+        if request.save_plan:
+            return save(session, plan, request.save_plan)
+        if request.dry_run:
+            return PlanResult(plan)
+        refuse_unread(plan, partial=False)
+        return PlanResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
+
+
+@dataclass
+class Due:
+    """A member whose suspension has ended, and what reinstating them gave."""
+
+    member_id: str
+    until: str
+    result: PlanResult | None = None
+    error: str | None = None  # why they could not be reinstated now
+
+
+@dataclass
+class DueResult:
+    members: list[Due] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(d.error for d in self.members):
+            return ExitCode.ERROR
+        codes = [d.result.exit_code for d in self.members if d.result]
+        return max(codes, default=ExitCode.OK)
+
+
+def reinstate_due(session: Session, yes: bool = False, unsigned: bool = False,
+                  ui: Interaction | None = None) -> DueResult:
+    """Reinstate every member whose suspension ``until`` has passed, one after the other; one failure stops none."""
+    ui = ui or Silent()
+    require_signing(session, unsigned)
+    ledger = trusted_ledger(session.config, session.journal)
+    result = DueResult()
+    for member_id, until in ended_suspensions(ledger.reports, today_utc()).items():
+        due = Due(member_id, until)
+        result.members.append(due)
+        ui.note(f"{member_id}: suspended until {until}; reinstating.")
+        try:
+            due.result = reinstate(session, ReinstateRequest(member_id, yes=yes, unsigned=unsigned), ui)
+        except OffboardError as exc:
+            due.error = str(exc)
+            ui.note(f"{member_id} was not reinstated: {exc}")
+    return result
+
+
+def ended_suspensions(reports: list[dict[str, Any]], today: date) -> dict[str, str]:
+    """Member id -> ``until`` of each member whose latest revocation is a suspension that ended before ``today``.
+
+    A suspend report without terms (an audit's fix of a suspended member) keeps the terms before it.
+    """
+    until: dict[str, str | None] = {}
+    for report in reports:
+        member_id = (report.get("member") or {}).get("id")
+        kind = report.get("kind")
+        if not member_id or kind not in ("suspend", "expel", REINSTATE):
+            continue
+        terms = report.get("suspension") or {}
+        if kind != "suspend":
+            until[member_id] = None
+        elif terms.get("until") or member_id not in until:
+            until[member_id] = terms.get("until")
+    ended = {}
+    for member_id, last_day in until.items():
+        try:
+            if last_day and date.fromisoformat(str(last_day)) < today:
+                ended[member_id] = str(last_day)
+        except ValueError:
+            continue
+    return ended
+
+
+def today_utc() -> date:
+    from offboard.clock import today
+
+    return today()
