@@ -14,7 +14,7 @@ from offboard.errors import ConfigurationError
 CONFIG_ENV = "OFFBOARD_CONFIG"
 STATE_ENV = "OFFBOARD_STATE_DIR"
 DEFAULT_NAME = "offboard.toml"
-KNOWN_TABLES = {"org", "roster", "state", "connectors", "signing", "audit", "notify", "approvals"}
+KNOWN_TABLES = {"org", "roster", "state", "connectors", "signing", "audit", "notify", "approvals", "notice"}
 APPROVALS_KEYS = ("approvers", "emergency", "required")
 
 
@@ -44,6 +44,7 @@ class Config:
     audit: Mapping[str, Any] = field(default_factory=dict)
     notify: Mapping[str, Any] = field(default_factory=dict)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
+    notice: Mapping[str, Any] = field(default_factory=dict)  # [notice]: checked by the notice connector
 
     @property
     def base_dir(self) -> Path:
@@ -159,7 +160,7 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
     for name, value in connectors.items():
         if not isinstance(value, Mapping):
             problems.append(f"[connectors.{name}] must be a table")
-    signing, audit, notify = table("signing"), table("audit"), table("notify")
+    signing, audit, notify, notice = table("signing"), table("audit"), table("notify"), table("notice")
     base = path.parent
 
     def resolve(value: str) -> Path:
@@ -186,6 +187,7 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         audit=dict(audit),
         notify=dict(notify),
         approvals=approvals,
+        notice=dict(notice),
     )
 
 

@@ -23,6 +23,7 @@ from offboard.spi import (
     Connector,
     ConnectorContext,
     FatalError,
+    Mailbox,
     Member,
     NotFoundError,
     Outcome,
@@ -32,7 +33,7 @@ from offboard.spi import (
 )
 
 from . import actions, doctor
-from .api import Gateway, GoogleClients
+from .api import Gateway, GmailMailbox, GoogleClients
 from .plan import Planner, Settings
 from .restore import Restorer
 
@@ -154,6 +155,10 @@ class GoogleWorkspaceConnector(Connector):
         for page in self.gateway.user_pages(500):
             yield from (_account(user) for user in page)
 
+    def mail_problems(self, sender: str) -> list[str]:
+        """For ``offboard doctor`` of ``[notice] via = "gmail"``: the sender and the two Gmail scopes."""
+        return doctor.mail_problems(self.gateway, sender)
+
     def endpoints(self) -> dict[str, str]:
         """``api_endpoint`` when set, and the key file's ``token_uri`` when it is not Google's."""
         found = {"api_endpoint": self.config["api_endpoint"]} if self.config["api_endpoint"] else {}
@@ -161,6 +166,14 @@ class GoogleWorkspaceConnector(Connector):
         if token_uri and token_uri not in GOOGLE_TOKEN_URIS:
             found["token_uri"] = token_uri
         return found
+
+    def mailbox(self, sender: str) -> Mailbox:
+        """The written notice's mailbox: Gmail as ``sender`` (``[notice] from``), by domain-wide delegation
+        with the scopes ``gmail.send`` and ``gmail.metadata`` (``doctor.MAIL_SCOPES``). Nothing is sent or
+        read until it is used; its reads go through ``ConnectorContext.read``, its send goes out once."""
+        if "@" not in sender:
+            raise ConfigError(f"the notice's sender must be an email address of the domain, not {sender!r}")
+        return GmailMailbox(self.gateway.clients, sender, doctor.MAIL_SCOPES, read=self.context.read)
 
     def test_connection(self) -> list[str]:
         """For ``offboard doctor``: the key, the token endpoint, every scope, the admin and transfer_to."""

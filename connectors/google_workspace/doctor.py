@@ -15,7 +15,7 @@ from offboard.spi import AuthError, ConnectorError
 from .errors import missing_scopes_error
 
 if TYPE_CHECKING:
-    from .api import Gateway
+    from .api import Gateway, GoogleClients
 
 AUTH = "https://www.googleapis.com/auth/"
 
@@ -33,6 +33,11 @@ GMAIL_SCOPES = (
     AUTH + "gmail.settings.sharing",  # remove delegates, turn off auto-forwarding
 )
 ALL_SCOPES = DIRECTORY_SCOPES + TRANSFER_SCOPES + LICENSING_SCOPES + GMAIL_SCOPES
+# The written notice ([notice] via = "gmail"), delegated to its sender: only when a notice is configured.
+MAIL_SCOPES = (
+    AUTH + "gmail.send",  # send the notice, and nothing else: no reading, no drafts
+    AUTH + "gmail.metadata",  # find a sent notice again by its Message-ID (labels and headers, never bodies)
+)
 
 
 def admin_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -76,3 +81,32 @@ def _scope_problems(gateway: Gateway) -> list[str]:
             return [f"the token endpoint refused the service account acting as {admin} ({error}): "
                     "check the key and that the admin is a user of the domain"]
     return [str(missing_scopes_error(clients.client_id, admin, missing))] if missing else []
+
+
+def mail_problems(source: Gateway | GoogleClients, sender: str) -> list[str]:
+    """For ``[notice] via = "gmail"``: the sender is a user of the domain (not suspended: with a gateway,
+    which reads the directory) and the service account may act as them with ``MAIL_SCOPES``, each
+    missing scope named with where to grant it; none when all is well."""
+    from .api import Gateway  # here: the api package imports this module
+
+    clients = source.clients if isinstance(source, Gateway) else source
+    gone = f"the notice's sender {sender} is not a user of the domain: set [notice] from to a mailbox of the domain"
+    try:
+        if isinstance(source, Gateway):
+            user = source.user(sender)
+            if user is None:
+                return [gone]
+            if user.get("suspended"):
+                return [f"the notice's sender {sender} is suspended: unsuspend it or set [notice] from to another mailbox"]
+        error = clients.grant(sender, MAIL_SCOPES)
+        if error == "unauthorized_client":
+            missing = clients.missing_scopes(sender, MAIL_SCOPES) or list(MAIL_SCOPES)
+            return [str(missing_scopes_error(clients.client_id, sender, missing))]
+        if error == "invalid_grant":
+            return [gone]
+        if error:
+            return [f"the token endpoint refused the service account acting as {sender} ({error}): "
+                    "check the key and that the sender is a user of the domain"]
+        return []
+    except ConnectorError as exc:
+        return [str(exc)]

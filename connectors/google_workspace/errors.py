@@ -2,8 +2,10 @@
 
 Retriable: 429, 5xx, 403 for rate and quota reasons, timeouts, broken connections and a
 token endpoint that is down. Never retried: 400, 404, 409, 412 and the auth errors, whose
-messages say what to grant. Messages quote Google's reason and message, which carry no
-token or key material. No Google library is imported here: ``api`` hands over what it caught.
+messages say what to grant. The written notice's Gmail send differs in one way: a 5xx after
+the message was handed over is ``DeliveryUnknown`` (``from_mail_http_error``). Messages quote
+Google's reason and message, which carry no token or key material. No Google library is
+imported here: ``api`` hands over what it caught.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import socket
 from typing import Any
 
-from offboard.spi import AuthError, ConnectorError, FatalError, NotFoundError, RetriableError
+from offboard.spi import AuthError, ConnectorError, DeliveryUnknown, FatalError, NotFoundError, RetriableError
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "backendError"})
 DELEGATION_PAGE = "Admin console > Security > API controls > Domain-wide delegation"
@@ -95,3 +97,36 @@ def missing_scopes_error(client_id: str, subject: str, missing: list[str]) -> Au
         f"(acting as {subject}): add {'it' if len(missing) == 1 else 'them'} to client ID {client_id} "
         f"in the {DELEGATION_PAGE}"
     )
+
+
+def from_mail_http_error(exc: Any, what: str, *, sender: str, scope: str, client_id: str,
+                         sent: bool = False) -> ConnectorError:
+    """Classify Google's answer to a Gmail call of the written notice, made as ``sender`` with ``scope``.
+
+    ``sent``: the call was the send. Google refused it (429, a rate reason, any 4xx): nothing went.
+    A 5xx came after Google took the message and may have sent it: ``DeliveryUnknown``, so that it is
+    looked up by its Message-ID rather than sent again on a guess.
+    """
+    status = int(exc.resp.status)
+    reason, message = _reason_and_message(exc.content)
+    said = f"{what}: Google answered {status}" + (f" {reason}" if reason else "") + (f": {message}" if message else "")
+    if status == 429 or (status == 403 and reason in RATE_REASONS - {"backendError"}):
+        return RetriableError(said, retry_after=_retry_after(exc.resp))
+    if status >= 500:
+        if sent:
+            return DeliveryUnknown(f"{said}; the message may have been sent: look it up by its Message-ID "
+                                   "before sending it again")
+        return RetriableError(said, retry_after=_retry_after(exc.resp))
+    if status == 401:
+        return AuthError(f"{said} (the access token was refused: check the service account key)")
+    if status == 403 and reason == "insufficientPermissions":
+        return AuthError(f"{said}: {missing_scopes_error(client_id, sender, [scope])}")
+    if status == 403 and message.startswith("Delegation denied"):
+        return AuthError(f"{said} (a mailbox is used with a token delegated to its owner: act as {sender})")
+    if status == 403:
+        return AuthError(f"{said} (check that client ID {client_id} is authorized for {scope} in the {DELEGATION_PAGE})")
+    if status == 400 and reason == "failedPrecondition":
+        return FatalError(f"{said} ({sender} is suspended or has no Gmail: the notice cannot be sent as {sender})")
+    if status == 404:
+        return NotFoundError(said)
+    return FatalError(said)

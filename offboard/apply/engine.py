@@ -16,6 +16,8 @@ first, then to ``clean``, then to ``manual``:
   dependency does not stop it, because suspending an account matters even when a
   sign-out before it failed). A connector whose clean action must follow its cut ones
   (a licence removed only once the mailbox settings are changed) says so with ``depends_on``;
+- a closing connector's actions (the written notice) start once no ``cut`` action of any system is
+  left to run: the member is told when their access is already gone;
 - held for a person: an action depending (directly or through others) on a manual action of its system
   is left out of the manual rule; while that step is open it is ``held``, never sent, and it runs when
   the run is executed again after the step is closed (by the system or by a person).
@@ -45,9 +47,10 @@ from typing import Protocol
 from offboard.apply.holding import after_manual, hold
 from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.retry import RetryPolicy, call_with_retries
+from offboard.apply.scheduling import next_actions
 from offboard.apply.states import Progress
 from offboard.errors import RunInterrupted
-from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
+from offboard.spi import Action, Connector, ConnectorError, Outcome, State, describe
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +141,7 @@ class Engine:
         after = after_manual(rows)
         blocked = {r.key: r.action.summary for r in rows if r.state is State.MANUAL}  # open steps, held rows: what for
         slots = {system: max(1, c.max_concurrency) for system, c in self.connectors.items()}
+        closing = {system for system, c in self.connectors.items() if c.closing}
         pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
                  for system, n in slots.items()}
         running: dict[Future[Result], ActionRow] = {}
@@ -156,7 +160,7 @@ class Engine:
                 for row, detail in hold(waiting, blocked):
                     self.journal.record_outcome(run_id, row.system, row.action.id, Progress.HELD, attempts=0, detail=detail)
                 started = 0
-                for row in self._next(waiting, list(running.values()), finished, in_run, slots, after):
+                for row in next_actions(waiting, list(running.values()), finished, in_run, slots, after, closing):
                     waiting.remove(row)
                     pool = pools.get(row.system)
                     if pool is None:
@@ -193,40 +197,6 @@ class Engine:
         if stopped is not None:
             raise RunInterrupted(run_id, done_here, stopped)
 
-    def _next(self, waiting: list[ActionRow], running: list[ActionRow], finished: set[tuple[str, str]],
-              in_run: set[tuple[str, str]], slots: Mapping[str, int], after: set[tuple[str, str]]) -> list[ActionRow]:
-        """The actions to start now, in plan order within each phase, cut first (see the module docstring)."""
-        chosen: list[ActionRow] = []
-        for system in dict.fromkeys(r.system for r in waiting):
-            mine = [r for r in waiting if r.system == system]
-            if system not in slots:  # not configured: each is recorded as failed at once
-                chosen += mine
-                continue
-            busy = [r for r in running if r.system == system]
-            free = slots[system] - len(busy)
-            if free <= 0:
-                continue
-            ready = [r for r in mine if self._deps_done(r, finished, in_run)]
-            cut = [r for r in ready if r.action.phase is Phase.CUT][:free]
-            chosen += cut
-            free -= len(cut)
-            # Slots a cut action still waiting on a running one will need when it becomes ready.
-            blocked_cut = sum(1 for r in mine if r.action.phase is Phase.CUT) - len(cut)
-            if any(r.action.phase is Phase.CUT for r in busy) or cut:
-                free -= blocked_cut
-            if free > 0:
-                clean = [r for r in ready if r.action.phase is Phase.CLEAN][:free]
-                chosen += clean
-                free -= len(clean)
-            unfinished = [r for r in (*mine, *busy) if r.key not in after]  # not what waits for a manual step
-            if free > 0 and not any(r.action.phase.rank < Phase.MANUAL.rank for r in unfinished):
-                chosen += [r for r in ready if r.action.phase is Phase.MANUAL][:free]
-        return chosen
-
-    @staticmethod
-    def _deps_done(row: ActionRow, finished: set[tuple[str, str]], in_run: set[tuple[str, str]]) -> bool:
-        return all((row.system, dep) in finished or (row.system, dep) not in in_run for dep in row.action.depends_on)
-
     def _stop_reason(self) -> str:
         return f"not started: a step of {self._stopped_by} failed and the playbook says on_failure: stop"
 
@@ -241,6 +211,8 @@ class Engine:
         result = None
         if resuming:
             result = self._recheck(connector, action)
+            unknown = connector.interrupted(action) if result is None else None  # a mail is never sent twice
+            result = Result(unknown.state, unknown.detail, 0, unknown.observed) if unknown else result
         if result is None:
             planned = self._fresh and row.state is Progress.PENDING  # a held action was planned in an earlier execute
             result = self._attempt(lambda: connector.apply_planned(action) if planned else connector.apply(action))

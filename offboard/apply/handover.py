@@ -67,14 +67,30 @@ def _closed_by_people(journal: Journal, row: ActionRow) -> bool:
 
 def _same_direction_since(journal: Journal, run: RunRow) -> set[str]:
     """The member's earlier runs of this run's direction, back to the last run of the other one."""
+    return _runs_since(journal, run.member_id, run.kind, exclude=run.id)
+
+
+def _runs_since(journal: Journal, member_id: str, kind: str, exclude: str = "") -> set[str]:
     since: set[str] = set()
-    for earlier in journal.runs(run.member_id, limit=10_000):  # newest first
-        if earlier.id == run.id:
+    for earlier in journal.runs(member_id, limit=10_000):  # newest first
+        if earlier.id == exclude:
             continue
-        if (earlier.kind == REINSTATE) != (run.kind == REINSTATE):
+        if (earlier.kind == REINSTATE) != (kind == REINSTATE):
             break
         since.add(earlier.id)
     return since
+
+
+def notices_sent(journal: Journal, member_id: str, kind: str) -> list[str]:
+    """The Message-IDs of the notices the member's earlier runs of this direction sent (their ``observed`` proof):
+    a new run of the same decision does not tell them again."""
+    sent = []
+    for run_id in sorted(_runs_since(journal, member_id, kind)):
+        for row in journal.actions(run_id):
+            proof = row.observed.get("notice") if isinstance(row.observed, dict) else None
+            if isinstance(proof, dict) and proof.get("message_id"):
+                sent.append(str(proof["message_id"]))
+    return sent
 
 
 def supersede(journal: Journal, run_id: str, reversed_runs: list[str]) -> list[str]:

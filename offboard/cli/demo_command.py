@@ -53,6 +53,13 @@ class Narration(TerminalInteraction):
 def show_proof(result: DemoResult, kept: bool) -> None:
     checked = result.verified
     console.print()
+    notices = list({path.read_bytes(): path for path in sorted((result.root / ".offboard" / "reports")
+                                                                .glob("*-notice.eml"), reverse=True)}.values())[::-1]
+    if notices:  # each report keeps its run's notice beside it: the first of each is shown
+        say("The written notices, as the sandbox's Gmail sent them to the members' personal addresses:")
+        for path in notices:
+            say(f"  {path.relative_to(result.root)}")
+        console.print()
     say("Step 5 - the proof: the signed report chain, checked as `offboard verify` does.")
     say(f"  {checked.reports} report(s) verified: " + ("signatures good, chain intact." if checked.ok else
         "; ".join(str(p) for p in checked.problems)))

@@ -78,6 +78,8 @@ def show_plan(console: Console, plan: Plan) -> None:
         rest = f" - {system.title}{account}" + (f": {system.note}" if system.note else "")
         red = "red" if system.error else ""  # could not be read: never "nothing to do"
         put(console, Text(for_terminal(system.system), style=f"bold {red}".strip()) + Text(for_terminal(rest), style=red))
+        if system.attention:
+            put(console, Text(for_terminal(f"  ! {system.attention}"), style="red"))
         for phase in Phase:
             actions = [a for a in system.actions if a.phase is phase]
             if actions:
@@ -86,6 +88,8 @@ def show_plan(console: Console, plan: Plan) -> None:
                     put(console, f"    - {action_line(action)}")
                     for line in _how(action):
                         put(console, f"        {line}")
+                    for line in action.preview.splitlines():  # the notice, exactly as it will be sent
+                        put(console, f"        | {line}".rstrip())
         if system.already:
             put(console, "  already as it was")
             for summary in system.already:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.operations import DueResult, PlanResult
 
 
+NoNoticeOption = typer.Option(False, "--no-notice", help="Leave the written notice out; the report says so, and who.")
+
+
 @app.command()
 def expel(
     member: str = typer.Argument(..., help="Member id or email, as in the roster."),
@@ -26,11 +29,12 @@ def expel(
     save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
     partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
     """Revoke a member's access everywhere, following a playbook."""
-    request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial)
+    request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial, no_notice)
     with operations.Session.open(config) as session:
         result = operations.expel(session, request, terminal(as_json))
     return show_planned(result, as_json)
@@ -47,11 +51,13 @@ def suspend(
     save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
     partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
     """Suspend a member until a date: end their access, keep what is needed to put it back."""
-    request = operations.SuspendRequest(member, until, reason, playbook, dry_run, save_plan, yes, unsigned, partial)
+    request = operations.SuspendRequest(member, until, reason, playbook, dry_run, save_plan, yes, unsigned, partial,
+                                        no_notice)
     with operations.Session.open(config) as session:
         result = operations.suspend(session, request, terminal(as_json))
     return show_planned(result, as_json)
@@ -65,6 +71,7 @@ def reinstate(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
     save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
+    no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
@@ -76,7 +83,7 @@ def reinstate(
     with operations.Session.open(config) as session:
         if due:
             return show_due(operations.reinstate_due(session, yes, unsigned, terminal(as_json)), as_json)
-        request = operations.ReinstateRequest(str(member), dry_run, save_plan, yes, unsigned)
+        request = operations.ReinstateRequest(str(member), dry_run, save_plan, yes, unsigned, no_notice)
         result = operations.reinstate(session, request, terminal(as_json))
     return show_planned(result, as_json)
 

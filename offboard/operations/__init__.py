@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from offboard.apply.confirm import ConfirmRequest
+    from offboard.operations.applying import apply_saved
     from offboard.operations.approving import ApproveRequest, ApproveResult, approvals, approve, approve_run, require_quorum
     from offboard.operations.auditing import AuditOutcome, AuditRequest, audit
     from offboard.operations.checks import Checkup, InstalledConnector, doctor, installed_connectors
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
         PlanResult,
         ResumeResult,
         SuspendRequest,
-        apply_saved,
         expel,
         resume,
         suspend,
@@ -36,13 +36,14 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "offboard.apply.confirm": ("ConfirmRequest",),
+    "offboard.operations.applying": ("apply_saved",),
     "offboard.operations.approving": ("ApproveRequest", "ApproveResult", "approvals", "approve", "approve_run", "require_quorum"),
     "offboard.operations.auditing": ("AuditOutcome", "AuditRequest", "audit"),
     "offboard.operations.checks": ("Checkup", "InstalledConnector", "doctor", "installed_connectors"),
     "offboard.operations.interaction": ("Interaction", "Silent"),
     "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
     "offboard.operations.reinstating": ("DueResult", "ReinstateRequest", "reinstate", "reinstate_due"),
-    "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "ResumeResult", "SuspendRequest", "apply_saved", "expel",
+    "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "ResumeResult", "SuspendRequest", "expel",
                                    "resume", "suspend"),
     "offboard.operations.session": ("Session",),
     "offboard.operations.steps": ("QUICK_LOOK", "ConfirmResult", "RunDetail", "RunList", "confirm", "status"),

@@ -78,4 +78,8 @@ def doctor(session: Session) -> Checkup:
             checkup.problems[name] = connector.test_connection()
         except Exception as exc:  # doctor reports, it does not crash
             checkup.problems[name] = [f"{type(exc).__name__}: {exc}"]
+    if session.config.notice:  # [notice]: how the written notice is sent, and whether it can be
+        notice = session.connector("notice")
+        if notice is not None:
+            checkup.problems["notice"] = notice.test_connection()
     return checkup

@@ -17,7 +17,7 @@ from offboard.errors import ExitCode, OffboardError
 from offboard.operations.approving import refuse_unapproved_run
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.planning import plan_reinstatement
-from offboard.operations.revoke import PlanResult, finish_interrupted_instead, refuse_unread, save
+from offboard.operations.revoke import PlanResult, finish_interrupted_instead, no_notice, refuse_unread, save
 from offboard.operations.running import apply_new_plan, require_signing
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
@@ -32,6 +32,7 @@ class ReinstateRequest:
     save_plan: Path | None = None
     yes: bool = False
     unsigned: bool = False
+    no_notice: bool = False  # leave the notice of the reinstatement out (the report says so, and who did)
 
 
 def reinstate(session: Session, request: ReinstateRequest, ui: Interaction | None = None) -> PlanResult:
@@ -48,7 +49,7 @@ def reinstate(session: Session, request: ReinstateRequest, ui: Interaction | Non
             return finished
         if applying:
             refuse_unapproved_run(session, REINSTATE, person.id)
-        plan, connectors = plan_reinstatement(session, person)
+        plan, connectors = plan_reinstatement(session, person, no_notice(session, request.no_notice))
         ui.show_plan(plan)
         if request.save_plan:
             return save(session, plan, request.save_plan)

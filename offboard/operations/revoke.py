@@ -6,25 +6,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from offboard.apply.handover import notices_sent
 from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
 from offboard.apply.runs import find_run as find_run_row
 from offboard.apply.states import RunStatus
 from offboard.clock import today
 from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, StalePlanError
-from offboard.operations.approving import approval_record, refuse_unapproved_run, require_quorum
+from offboard.operations.approving import refuse_unapproved_run
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.planning import plan_again
 from offboard.operations.running import (
     apply_new_plan,
     refresh_waiting_runs,
-    refuse_if_interrupted,
     require_signing,
     run_to_report,
 )
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan, discover_system, member_entry
 from offboard.plans.plan import Plan, SystemPlan
-from offboard.plans.stale import refuse_if_stale, replan_command
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,7 @@ class ExpelRequest:
     yes: bool = False  # do not ask before applying
     unsigned: bool = False  # go ahead without a signing key
     partial: bool = False  # apply what could be read; the systems that could not be read wait for `resume`
+    no_notice: bool = False  # leave the written notice out (the report says so, and who did)
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,7 @@ class SuspendRequest:
     yes: bool = False
     unsigned: bool = False
     partial: bool = False
+    no_notice: bool = False
 
 
 @dataclass
@@ -80,7 +80,7 @@ def suspend(session: Session, request: SuspendRequest, ui: Interaction | None = 
     """Plan the member's suspension until a date, by the suspend playbook; as ``expel`` does, with its terms."""
     terms = suspension_terms(request.until, request.reason)  # before anything is read or written
     revoke = ExpelRequest(request.member, request.playbook, request.dry_run, request.save_plan, request.yes,
-                          request.unsigned, request.partial)
+                          request.unsigned, request.partial, request.no_notice)
     return _revoke(session, "suspend", revoke, terms, ui or Silent())
 
 
@@ -115,8 +115,9 @@ def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str,
         if applying:
             refuse_unapproved_run(session, kind, person.id)
         _mention_waiting_run(session, person.id, ui)
-        plan = build_plan(kind, session.org, person, book, connectors, session.retry)
-        plan.suspension = terms
+        told = {**(terms or {}), "decided": today().isoformat(), "sent": notices_sent(session.journal, person.id, kind)}
+        plan = build_plan(kind, session.org, person, book, connectors, session.retry, told,
+                          no_notice(session, request.no_notice))
         ui.show_plan(plan)
         if request.save_plan:
             if not plan.playbook["ref"]:
@@ -128,6 +129,11 @@ def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str,
             return PlanResult(plan)
         refuse_unread(plan, request.partial)
         return PlanResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
+
+
+def no_notice(session: Session, asked: bool) -> str | None:
+    """Why the written notice is left out of the plan, as its report says: ``--no-notice``, and by whom."""
+    return f"--no-notice, by {session.operator}" if asked else None
 
 
 def finish_interrupted_instead(session: Session, member_id: str, yes: bool, ui: Interaction) -> PlanResult | None:
@@ -147,64 +153,6 @@ def save(session: Session, plan: Plan, path: Path) -> PlanResult:
     plan.save(path)
     session.journal.record_saved_plan(plan.digest, plan.member["id"], path.resolve(), plan.to_dict())
     return PlanResult(plan, saved_to=path)
-
-
-APPLIES = ("expel", "suspend", "reinstate")  # the kinds of plan `offboard apply` takes
-
-
-def apply_saved(session: Session, plan_file: Path, yes: bool = False, unsigned: bool = False,
-                ui: Interaction | None = None, partial: bool = False, emergency: str | None = None) -> RunSummary:
-    """Apply a saved plan: plan again, and apply the fresh plan only when it equals the saved one.
-
-    Nothing is executed from the file itself: an edited plan (another user, another param, an
-    added system) differs from the fresh plan and is refused, as is a plan the systems no longer match.
-    Where ``[approvals] required`` is set, the saved plan's digest must carry that many approvals
-    (``emergency``, a reason, where the org allows it: one), and the run's report records them.
-    """
-    ui = ui or Silent()
-    saved = Plan.load(plan_file)
-    if saved.kind not in APPLIES:
-        raise StalePlanError(f"{plan_file} is a plan of kind {saved.kind!r}; `offboard apply` applies expel, suspend "
-                             "and reinstate plans: nothing was applied")
-    _check_emergency(session, emergency)
-    quorum = require_quorum(session, plan_file, saved, emergency=emergency is not None)
-    approvals = approval_record(quorum, plan_file, emergency, session.operator) if quorum.required else None
-    require_signing(session, unsigned)
-    person = session.member(str(saved.member.get("id")))
-    if saved.kind == "suspend":
-        _check_saved_terms(saved, plan_file)
-    with session.member_lock(person.id):
-        refuse_if_interrupted(session, person.id, "nothing was applied")
-        fresh, connectors = plan_again(session, saved, person)
-        refuse_if_stale(saved, fresh, plan_file)
-        ui.show_plan(fresh)
-        refuse_unread(fresh, partial)
-        return apply_new_plan(session, fresh, connectors, yes, ui, approvals)
-
-
-def _check_emergency(session: Session, emergency: str | None) -> None:
-    """``--emergency --reason``: only where the org requires approvals and allows an emergency run."""
-    if emergency is None:
-        return
-    settings = session.config.approvals
-    if not settings.required:
-        raise OffboardError("--emergency is for orgs whose plans need approvals ([approvals] required): without it, "
-                            "`offboard apply FILE` applies the plan as it is")
-    if not settings.emergency:
-        raise OffboardError(f"{session.config.path.name} does not allow emergency runs: gather the {settings.required} "
-                            "approvals, or set [approvals] emergency = true if the committee agreed to allow them")
-    if not emergency.strip():
-        raise OffboardError("--reason is empty: say why this cannot wait for the approvals (the report records it)")
-
-
-def _check_saved_terms(saved: Plan, plan_file: Path) -> None:
-    """A saved suspension has its terms, and has not ended meanwhile: it would suspend nobody for nothing."""
-    terms = saved.suspension or {}
-    try:
-        suspension_terms(str(terms.get("until") or ""), str(terms.get("reason") or ""))
-    except OffboardError as exc:
-        raise StalePlanError(f"{plan_file} is a suspension whose terms do not hold ({str(exc).removeprefix('--')}): "
-                             f"nothing was applied; plan again with: {replan_command(saved, plan_file)}") from None
 
 
 @dataclass

@@ -21,7 +21,7 @@ from offboard.errors import Aborted, OffboardError, RunLocked
 from offboard.operations.interaction import Interaction
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
-from offboard.report.document import build_document
+from offboard.report.document import attachments_of, build_document
 from offboard.report.ledger import Ledger, ReportFiles
 from offboard.spi import Connector
 
@@ -49,7 +49,8 @@ def refuse_if_interrupted(session: Session, member_id: str, then: str) -> None:
 
 def issue_report(session: Session, run_id: str) -> ReportFiles:
     """Append the run's report to the ledger (next seq) and remember where it is."""
-    files = Ledger(session.config.reports_dir).append(build_document(session.journal, session.org, run_id), session.signer)
+    document = build_document(session.journal, session.org, run_id)
+    files = Ledger(session.config.reports_dir).append(document, session.signer, attachments_of(session.journal, run_id))
     session.journal.add_report(run_id, files.seq, files.json_path, files.sha256)
     return files
 

@@ -134,9 +134,16 @@ class Session:
         policy = self.retry
         context = ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
                                    Pacer(connector_cls.rate_limits if self.paced else {}),
-                                   retrying=lambda read: retried_read(read, policy), revealing=self._reveal)
+                                   retrying=lambda read: retried_read(read, policy), revealing=self._reveal,
+                                   peers=self.connector)
         self._contexts.append(context)
         return context
+
+    def connector(self, system: str) -> Connector | None:
+        """The connector of a system named after it (``google``, ``notice``): built once; None when not configured.
+
+        What ``ConnectorContext.peer`` answers (the notice sends through Google's mailbox)."""
+        return self._connectors([(system, system)]).get(system)
 
     def show_secrets_to(self, reveal: Callable[[str, str], None]) -> None:
         """Where a secret a connector makes (a reinstated member's new password) is shown, once: the operator."""
@@ -154,7 +161,9 @@ class Session:
                     cls = registry.load(name)  # a person does the work: nothing to configure
                 if cls is None:
                     continue
-                self._built[(system, name)] = self._build(cls, self.config.connectors.get(name, {}))
+                table = (getattr(self.config, cls.config_table, None) if cls.config_table
+                         else self.config.connectors.get(name))
+                self._built[(system, name)] = self._build(cls, table or {})
             built[system] = self._built[(system, name)]
         return built
 

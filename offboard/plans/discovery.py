@@ -22,10 +22,12 @@ from offboard.plans.playbook import Playbook, Step
 from offboard.spi import Action, Connector, Member, describe
 
 
-def discover_system(step: Step, connector: Connector | None, member: Member, retry: RetryPolicy) -> SystemPlan:
+def discover_system(step: Step, connector: Connector | None, member: Member, retry: RetryPolicy,
+                    extra: Mapping[str, Any] | None = None) -> SystemPlan:
     """Resolve and discover one system, read-only; problems become a note, not an exception.
 
-    ``retry`` is the policy for a ``RetriableError`` that no read retried on its own (see the module).
+    ``retry`` is the policy for a ``RetriableError`` that no read retried on its own (see the module);
+    ``extra``: options added to the step's (what a closing step learns of the plan).
     """
     title = step.title or (type(connector).title if connector else _title(step.connector))
     plan = SystemPlan(step.system, step.connector, title, on_failure=step.on_failure)
@@ -40,7 +42,8 @@ def discover_system(step: Step, connector: Connector | None, member: Member, ret
         plan.note = f"no account for {member.identity_for(step.connector)}: nothing to do"
         return plan
     account = plan.account = resolved.value
-    found = call_with_retries(lambda: connector.discover(account, step.discover_options()), retry)
+    options = {**step.discover_options(), **(extra or {})}
+    found = call_with_retries(lambda: connector.discover(account, options), retry)
     if found.error is not None:
         plan.note, plan.error = f"could not be read: {describe(found.error)}", True
         return plan
@@ -48,6 +51,7 @@ def discover_system(step: Step, connector: Connector | None, member: Member, ret
     if step.actions:
         actions = [a for a in actions if a.kind in step.actions]
     plan.actions = actions
+    plan.attention = next((a.summary for a in actions if a.params.get("attention")), None)
     if not actions:
         plan.note = "nothing to do: no access found"
     return plan
@@ -59,15 +63,36 @@ def member_entry(member: Member) -> dict[str, Any]:
 
 
 def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Playbook,
-               connectors: Mapping[str, Connector], retry: RetryPolicy) -> Plan:
-    """Discover every system of the playbook at once (they are independent)."""
-    with ThreadPoolExecutor(max_workers=max(1, len(playbook.steps))) as pool:
-        systems = list(pool.map(lambda s: discover_system(s, connectors.get(s.system), member, retry), playbook.steps))
+               connectors: Mapping[str, Connector], retry: RetryPolicy, terms: Mapping[str, Any] | None = None,
+               skip_closing: str | None = None) -> Plan:
+    """Discover every system of the playbook at once (they are independent); then its closing steps (the
+    written notice), which learn the plan: the kind, its ``terms`` and the titles of the systems it changes.
+
+    ``terms``: ``until`` and ``reason`` of a suspension, ``decided`` (the date the notice names), ``sent``
+    (the notices earlier runs of this decision sent); ``skip_closing``: why the closing steps are left out
+    (``--no-notice``, and by whom).
+    """
+    closing = {s.system for s in playbook.steps if (c := connectors.get(s.system)) is not None and c.closing}
+    first = [s for s in playbook.steps if s.system not in closing]
+    with ThreadPoolExecutor(max_workers=max(1, len(first))) as pool:
+        found = dict(zip((s.system for s in first), pool.map(
+            lambda s: discover_system(s, connectors.get(s.system), member, retry), first), strict=True))
+    terms = dict(terms or {})
+    told = {"kind": kind, **terms, "systems": [p.title for p in found.values() if p.actions]}
+    for step in (s for s in playbook.steps if s.system in closing):
+        if skip_closing:
+            found[step.system] = SystemPlan(step.system, step.connector, step.title or step.system,
+                                            note=f"skipped: {skip_closing}", on_failure=step.on_failure)
+        else:
+            found[step.system] = planned = discover_system(step, connectors.get(step.system), member, retry, told)
+            if not planned.actions and not planned.error and terms.get("sent"):
+                planned.note = "nothing to do: an earlier run of this decision sent it"
     return Plan(
         kind=kind, created=utc_now(), org=dict(org),
         member=member_entry(member),
         playbook={"name": playbook.name, "ref": playbook.ref, "sha256": playbook.sha256},
-        systems=systems,
+        systems=[found[s.system] for s in playbook.steps],
+        suspension={k: str(terms[k]) for k in ("until", "reason") if k in terms} if kind == "suspend" else None,
     )
 
 

@@ -35,6 +35,7 @@ class SystemPlan:
     # A reinstatement's: the changes that cannot come back (and why), and those already as they were.
     lost: list[NotRestorable] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # the applied actions' summaries
+    attention: str | None = None  # what a person must see before applying (no personal email for the notice)
 
     def to_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -47,6 +48,8 @@ class SystemPlan:
             document["lost"] = [{"action_id": n.action_id, "reason": n.reason} for n in self.lost]
         if self.already:
             document["already"] = list(self.already)
+        if self.attention:
+            document["attention"] = self.attention
         return document
 
     @classmethod
@@ -58,6 +61,7 @@ class SystemPlan:
             data.get("on_failure", "continue"),
             [NotRestorable(str(n["action_id"]), str(n["reason"])) for n in data.get("lost") or []],
             [str(text) for text in data.get("already") or []],
+            data.get("attention"),
         )
 
 

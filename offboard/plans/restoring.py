@@ -116,8 +116,11 @@ def _revoked(journal: Journal, run_id: str, report: Mapping[str, Any], sha256: s
 
 
 def build_restore_plan(record: OnRecord, org: Mapping[str, str], member: Member,
-                       connectors: Mapping[str, Connector], retry: RetryPolicy) -> Plan:
-    """Ask each system's connector, at once, what puts back what the record's runs changed there."""
+                       connectors: Mapping[str, Connector], retry: RetryPolicy, skip_closing: str | None = None) -> Plan:
+    """Ask each system's connector, at once, what puts back what the record's runs changed there.
+
+    ``skip_closing``: why the closing steps (the notice of the reinstatement) are left out (``--no-notice``).
+    """
     systems: dict[str, SystemPlan] = {}  # one per system, as the first run that touched it named it
     applied: dict[str, dict[str, Action]] = {}  # system -> action id -> the first change of it on record
     for run in record.runs:
@@ -127,7 +130,12 @@ def build_restore_plan(record: OnRecord, org: Mapping[str, str], member: Member,
             applied.setdefault(row.system, {}).setdefault(row.action.id, row.action)
 
     def restore(name: str) -> SystemPlan:
-        return _restore_system(systems[name], list(applied.get(name, {}).values()), connectors.get(name), retry)
+        connector = connectors.get(name)
+        if skip_closing and connector is not None and connector.closing:
+            planned = systems[name]
+            return SystemPlan(name, planned.connector, planned.title, planned.account, note=f"skipped: {skip_closing}",
+                              on_failure=planned.on_failure)
+        return _restore_system(systems[name], list(applied.get(name, {}).values()), connector, retry)
 
     with ThreadPoolExecutor(max_workers=max(1, len(systems))) as pool:
         restored = list(pool.map(restore, systems))

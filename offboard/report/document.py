@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,6 +53,7 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
         for c, proof in zip(journal.confirmations(run_id), journal.confirmation_proofs(run_id), strict=True)
     ]
     totals = summary.totals()
+    notices = [row.observed["notice"] for row in rows if _sent_notice(row.observed)]
     terms = {key: value for key, value in (("suspension", plan.suspension), ("reverses", plan.reverses),
                                            ("approvals", journal.approvals(run_id))) if value}
     return {
@@ -68,5 +70,17 @@ def build_document(journal: Journal, org: Mapping[str, str], run_id: str) -> dic
         "summary": {state.value: totals.get(state, 0) for state in OUTCOME_ORDER},
         "systems": systems,
         "confirmations": confirmations,
+        **({"notices": notices} if notices else {}),
         **terms,
     }
+
+
+def attachments_of(journal: Journal, run_id: str) -> dict[str, bytes]:
+    """The files the ledger stores beside the run's report: the exact bytes of each notice sent ("notice.eml")."""
+    sent = [row.observed for row in journal.actions(run_id) if _sent_notice(row.observed) and row.observed.get("eml")]
+    names = ["notice.eml" if i == 0 else f"notice-{i + 1}.eml" for i in range(len(sent))]
+    return {name: base64.b64decode(observed["eml"]) for name, observed in zip(names, sent, strict=True)}
+
+
+def _sent_notice(observed: Any) -> bool:
+    return isinstance(observed, Mapping) and isinstance(observed.get("notice"), Mapping)

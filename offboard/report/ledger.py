@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a repor
 
 NAME = re.compile(r"^(\d{6,})-(.+)-([a-z0-9_]+)\.json$")
 FORMAT = "offboard-report/1"  # of every document the ledger holds: runs' reports and audits
-ADDED_FIELDS = ("seq", "prev_sha256", "signed")
+ADDED_FIELDS = ("seq", "prev_sha256", "signed", "attachments")
 LOCK_NAME = ".lock"
 
 
@@ -120,10 +120,13 @@ class Ledger:
         finally:
             os.close(fd)  # closing releases the lock
 
-    def append(self, document: Mapping[str, Any], signer: Signer | None) -> ReportFiles:
+    def append(self, document: Mapping[str, Any], signer: Signer | None,
+               attachments: Mapping[str, bytes] | None = None) -> ReportFiles:
         """Number, chain, sign and write ``document``; ``signer=None`` writes it unsigned.
 
         ``document`` must hold ``kind`` and ``org.domain`` and none of the fields added here.
+        ``attachments`` (``"notice.eml"`` -> bytes) are written beside it as ``NNNNNN-MEMBER-notice.eml``
+        (0600), and the signed report names each with its SHA-256 (``attachments``), which verify checks.
         """
         clash = [k for k in ADDED_FIELDS if k in document]
         if clash:
@@ -135,14 +138,20 @@ class Ledger:
             last = existing[-1] if existing else None
             seq = last.seq + 1 if last else 1
             self._clear_slot(seq)
+            stem = f"{seq:06d}-{_slug(member, 'member')}"
+            files = {f"{stem}-{suffix}": data for suffix, data in (attachments or {}).items()}
             full = {
                 **document,
+                **({"attachments": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
+                   if files else {}),
                 "seq": seq,
                 "prev_sha256": sha256_file(last.path) if last else None,
                 "signed": signer is not None,
             }
             data = rfc8785.dumps(full)
-            base = self.directory / f"{seq:06d}-{_slug(member, 'member')}-{_slug(kind.lower(), 'report')}"
+            for name, content in files.items():  # before the report: it exists only once all it names does
+                _write_atomic(self.directory / name, content)
+            base = self.directory / f"{stem}-{_slug(kind.lower(), 'report')}"
             entry = Entry(base.with_suffix(".json"), seq)
             _write_atomic(entry.md_path, markdown_of(json.loads(data)))  # of the signed bytes: what verify re-renders
             if signer is not None:
@@ -168,7 +177,7 @@ class Ledger:
         ``.md`` would later read as the traces of a deleted report.
         """
         for path in self.directory.glob(f"{seq:06d}-*"):
-            if path.name.endswith((".json.sig", ".md")):
+            if path.name.endswith((".json.sig", ".md", ".eml")):
                 path.unlink()
         for path in self.directory.glob(".*.tmp"):
             path.unlink()

@@ -201,6 +201,21 @@ def _systems(document: Mapping[str, Any]) -> list[str]:
     return ["", "## Detail", *lines] if lines else []
 
 
+def _notices(document: Mapping[str, Any]) -> list[str]:
+    """Each notice sent: to whom, as whom, its Message-ID and the file of its exact bytes, with their SHA-256."""
+    files = document.get("attachments") or {}
+    lines = []
+    for n in document.get("notices") or []:
+        stored = next((name for name, sha in files.items() if sha == n.get("sha256")), None) if n.get("sha256") else None
+        where = (f"stored as {_code(stored)} (sha256 {_text(n.get('sha256'))})" if stored else
+                 "found already sent; its exact bytes were not kept")
+        via = f"Gmail message {_text(n.get('gmail_id'))}" if n.get("gmail_id") else _text(n.get("server_reply"))
+        lines.append(f"- {_text(n.get('subject'))}: from {_text(n.get('from'))} to {_text(n.get('to'))}"
+                     + (f", copy to {_text(', '.join(n.get('cc') or []))}" if n.get("cc") else "")
+                     + f", {_text(n.get('sent_at'))}, Message-ID {_code(n.get('message_id'))} ({via}); {where}")
+    return ["", "## Written notice", "", *lines] if lines else []
+
+
 def _confirmations(document: Mapping[str, Any]) -> list[str]:
     lines = []
     for c in document.get("confirmations") or []:
@@ -276,5 +291,5 @@ def render(document: Mapping[str, Any]) -> str:
     if document.get("kind") == "audit":
         parts = _header(document) + _audit_systems(document) + _findings(document) + _audit_exceptions(document)
         return "\n".join(parts + _chain(document)) + "\n"
-    parts = _header(document) + _summary(document) + _systems(document) + _confirmations(document)
+    parts = _header(document) + _summary(document) + _notices(document) + _systems(document) + _confirmations(document)
     return "\n".join(parts + _findings(document) + _chain(document)) + "\n"

@@ -183,6 +183,20 @@ def _orphans(directory: Path, names: set[str], result: Verification, beyond: int
             names.add(report)
 
 
+def _check_attachments(items: list[_Loaded], result: Verification) -> None:
+    """Each file a report names beside it (the exact bytes of a notice sent) is there, with its SHA-256."""
+    for item in items:
+        named = (item.document or {}).get("attachments") or {}
+        for name, sha256 in sorted(named.items()) if isinstance(named, dict) else []:
+            path = item.entry.path.parent / str(name)
+            report = item.entry.path.name
+            if "/" in str(name) or not path.is_file():
+                result.problems.append(Problem(report, "attachment", f"{name}, which {report} names, is missing"))
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+                result.problems.append(Problem(report, "attachment", f"{name} is not the file {report} names: its "
+                                                                     "SHA-256 differs (it was changed)"))
+
+
 def _check_journal(items: list[_Loaded], recorded: Sequence[tuple[int, str, str | None]], result: Verification) -> None:
     """Every report the journal recorded writing is here, with the same bytes: shows the newest ones deleted."""
     by_seq = {item.entry.seq: item for item in items}
@@ -274,6 +288,7 @@ def verify_ledger(
         raise OffboardError(f"{target} does not exist: pass a report file or the reports directory")
     for item in items:
         _check_signature(item, allowed_signers, allow_unsigned, result)
+    _check_attachments(items, result)
     if check_markdown or fix_markdown:
         _check_markdown(items, fix_markdown, result)
     result.problems.sort(key=lambda p: p.report or "")  # stable: per file, in the order found

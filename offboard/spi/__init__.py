@@ -12,6 +12,7 @@ from offboard.spi.errors import (
     RetriableError,
     describe,
 )
+from offboard.spi.mail import DeliveryUnknown, Mailbox, SentMail
 from offboard.spi.model import (
     ACTIVE,
     Account,
@@ -37,7 +38,9 @@ __all__ = [
     "Connector",
     "ConnectorContext",
     "ConnectorError",
+    "DeliveryUnknown",
     "FatalError",
+    "Mailbox",
     "ManualStep",
     "Member",
     "NotFoundError",
@@ -47,6 +50,7 @@ __all__ = [
     "RateLimit",
     "Restoration",
     "RetriableError",
+    "SentMail",
     "State",
     "check_endpoint",
     "describe",

@@ -48,6 +48,8 @@ class ConnectorContext:
     # Shows a secret to the operator once (a reinstated member's new password), never stored or logged;
     # None: nobody is there to see it, and ``reveal`` refuses.
     revealing: Callable[[str, str], None] | None = field(default=None, repr=False)
+    # The other connectors of the session, by system name (the notice sends through Google's mailbox).
+    peers: Callable[[str], Connector | None] | None = field(default=None, repr=False)
 
     def pace(self, bucket: str) -> None:
         """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``)."""
@@ -78,6 +80,10 @@ class ConnectorContext:
                              "command at a terminal")
         self.revealing(label, secret)
 
+    def peer(self, system: str) -> Connector | None:
+        """The session's connector of ``system`` (configured), or None."""
+        return self.peers(system) if self.peers is not None else None
+
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base_dir / p
@@ -104,6 +110,10 @@ class Connector(ABC):
     config_fields: ClassVar[tuple[ConfigField, ...]] = ()
     permissions: ClassVar[tuple[str, ...]] = ()  # API scopes / admin rights it needs
     needs_config: ClassVar[bool] = True  # False: usable without a [connectors.NAME] table (a checklist)
+    config_table: ClassVar[str | None] = None  # the top-level table it reads ("notice"); None: [connectors.NAME]
+    # A closing step (the written notice): discovered after every other system of the playbook, with their
+    # titles in ``options["systems"]``, and applied once every ``cut`` action of every system has finished.
+    closing: ClassVar[bool] = False
     max_concurrency: ClassVar[int] = 4  # actions applied at once against this system (threads)
     rate_limits: ClassVar[Mapping[str, RateLimit]] = {}  # pacing buckets, used via context.pace()
 
@@ -143,6 +153,14 @@ class Connector(ABC):
 
         The engine calls it to resume an action interrupted between intent and outcome,
         to close manual steps that the system itself can confirm, and to verify a run.
+        """
+        return None
+
+    def interrupted(self, action: Action) -> Outcome | None:
+        """What an action found sent-but-unanswered on resume (``intent``) becomes when ``check`` cannot tell.
+
+        None (the default): ``apply`` it again, as every write is idempotent. An ``Outcome`` instead: record
+        that, and send nothing (a mail through SMTP must never go twice: a person checks the sent folder).
         """
         return None
 

@@ -139,9 +139,10 @@ class Action:
     params: Mapping[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     manual: ManualStep | None = None  # for ``manual`` actions: what a person must do
+    preview: str = ""  # a text the plan shows in full, as it will be sent (the written notice)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        return {**({"preview": self.preview} if self.preview else {}),
             "id": self.id,
             "connector": self.connector,
             "kind": self.kind,
@@ -171,6 +172,7 @@ class Action:
             params=dict(data.get("params") or {}),
             depends_on=tuple(data.get("depends_on") or ()),
             manual=ManualStep.from_dict(data["manual"]) if data.get("manual") is not None else None,
+            preview=str(data.get("preview") or ""),
         )
 
 

@@ -23,6 +23,13 @@ DOMAIN = "example.org"
 ORG_NAME = "Example Volunteers"
 EXPELLED = "m042"
 SUSPENDED = "m007"  # the demo suspends, then reinstates them
+NOTICE = """
+[notice]
+from = "alice@example.org"
+name = "Alice Admin, for the coordinating committee"
+via = "gmail"
+appeal = "To appeal, write to the committee at cc@example.org within 30 days."
+"""  # a member who took no part sends the written notice, through the sandbox's Gmail
 SIGNER = f"cc@{DOMAIN}"
 
 ROSTER = """\
@@ -89,7 +96,7 @@ def demo_org(root: Path) -> Iterator[DemoOrg]:
             f'[org]\nname = "{ORG_NAME}"\ndomain = "{DOMAIN}"\n\n[roster]\npath = "roster.csv"\n\n'
             '[state]\ndir = ".offboard"\n\n'
             f'[signing]\nkey = "keys/offboard_ed25519"\nsigner = "{SIGNER}"\nallowed_signers = "keys/allowed_signers"\n\n'
-            + "\n".join(tables)
+            + "\n".join(tables) + (NOTICE if "google" in org.sandboxes else "")
         )
         yield org
     finally:

@@ -34,8 +34,8 @@ def test_config_problems_are_reported_all_at_once(org, cli):
     org.write("offboard.toml", "[org]\nname = 'E'\n[rooster]\npath='x'\n")
     code, _out, err = expel(cli)
     assert code == 1
-    assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: approvals, audit, connectors, notify, org, roster, "
-                   "signing, state); [org] domain is missing; [roster] path is missing\n")
+    assert err == (f"Error: {org.root}/offboard.toml: unknown table [rooster] (known: approvals, audit, connectors, notice, notify, org, "
+                   "roster, signing, state); [org] domain is missing; [roster] path is missing\n")
 
 
 def test_missing_config_says_where_it_looked(org, cli):
@@ -75,7 +75,7 @@ def test_playbook_errors_name_file_line_and_key(org, cli):
               "  - connector: manual\n    steps:\n      - id: Bad Id\n        title: x\n")
     assert expel(cli) == (1, "", "Error: test.yaml:4: unknown key 'option' in step (known: actions, connector, on_failure, "
                                  "options, steps, system, title); test.yaml:5: connector 'nosuch' is not installed (installed: "
-                                 "fake, google, manual, slack); test.yaml:8: id 'Bad Id' must be lower-case letters, digits, - or _\n")
+                                 "fake, google, manual, notice, slack); test.yaml:8: id 'Bad Id' must be lower-case letters, digits, - or _\n")
 
 
 def test_playbook_that_is_not_yaml(org, cli):
@@ -111,7 +111,7 @@ def test_every_connector_table_is_checked_even_when_the_playbook_does_not_use_it
     code, _, err = expel(cli)
     assert code == 1
     assert err == ("Error: offboard.toml: [connectors.slak]: no connector named 'slak' is installed (installed: fake, google, "
-                   "manual, slack); [connectors.slack]: unknown key 'token' (known: base_url, insecure_endpoint, scim, scim_base_url, token_env)\n")
+                   "manual, notice, slack); [connectors.slack]: unknown key 'token' (known: base_url, insecure_endpoint, scim, scim_base_url, token_env)\n")
     assert "xoxp-secret" not in err
 
 

@@ -60,6 +60,9 @@ def test_the_demo_shows_the_plan_the_run_and_the_verified_proof(tmp_path, cli, e
     assert "Reverses: report 000002 (suspend" in out
     assert "Status: COMPLETE. Everything that could come back is back; the report lists what could not." in out
     assert "4 report(s) verified: signatures good, chain intact." in out
+    assert "  .offboard/reports/000001-m042-notice.eml" in out  # the notice the sandbox's Gmail sent
+    notice = (kept / ".offboard" / "reports" / "000001-m042-notice.eml").read_text()
+    assert "To: Bob Example <bob@mail.test>" in notice and "From: \"Alice Admin" in notice
 
 
 def test_the_demo_suspends_and_reinstates_through_the_operations_their_commands_call(tmp_path, monkeypatch, cli):

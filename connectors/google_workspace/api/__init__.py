@@ -1,13 +1,14 @@
 """The only code that speaks HTTP to Google: google-api-python-client, google-auth and httplib2 live here.
 
-Four modules because together they pass 300 lines: ``clients`` is the transport
+Five modules because together they pass 300 lines: ``clients`` is the transport
 (credentials, one Http per thread, token grants), ``transport`` the httplib2 Http that sends
-each request once, ``gateway`` every call the connector makes, by name, and ``putback`` (a mixin
-of it) the writes that put access back. The libraries
-load on the first call, so that loading the connector stays cheap.
+each request once, ``gateway`` every call the connector makes, by name, ``putback`` (a mixin
+of it) the writes that put access back, and ``mailbox`` the written notice sent through Gmail
+as its sender. The libraries load on the first call, so that loading the connector stays cheap.
 """
 
 from .clients import GoogleClients
 from .gateway import Gateway
+from .mailbox import GmailMailbox
 
-__all__ = ["Gateway", "GoogleClients"]
+__all__ = ["Gateway", "GmailMailbox", "GoogleClients"]

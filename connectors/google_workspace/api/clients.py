@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from ..errors import (
     missing_scopes_error,
     oauth_error,
 )
-from .transport import http_class
+from .transport import AnswerLost, http_class
 
 HTTP_TIMEOUT = 30.0
 APIS = {"directory": ("admin", "directory_v1"), "datatransfer": ("admin", "datatransfer_v1"),
@@ -199,8 +199,15 @@ class GoogleClients:
             https[key] = AuthorizedHttp(self.credentials(subject, scopes), http=plain)
         return https[key]
 
-    def run(self, request: Any, what: str, subject: str, scopes: Sequence[str]) -> Any:
-        """Execute one request, once, through this thread's Http; failures become ``ConnectorError``s."""
+    def run(self, request: Any, what: str, subject: str, scopes: Sequence[str], *,
+            http_error: Callable[[Any, str], ConnectorError] = from_http_error,
+            answer_lost: Callable[[AnswerLost, str], ConnectorError] = from_transport_error) -> Any:
+        """Execute one request, once, through this thread's Http; failures become ``ConnectorError``s.
+
+        ``http_error`` classifies Google's error answers and ``answer_lost`` a connection that ended
+        after a request was written in full (the token grant's or this one's: ``AnswerLost.target``
+        says which); by default both as the rest of the connector does.
+        """
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
         from httplib2 import HttpLib2Error
@@ -208,9 +215,11 @@ class GoogleClients:
         try:
             return request.execute(http=self._thread_http(subject, scopes), num_retries=0)
         except HttpError as exc:
-            raise from_http_error(exc, what) from None
+            raise http_error(exc, what) from None
         except RefreshError as exc:
             raise self._refresh_error(exc, what, subject, scopes) from None
+        except AnswerLost as exc:
+            raise answer_lost(exc, what) from None
         except (TransportError, HttpLib2Error, *TRANSPORT_ERRORS) as exc:
             raise from_transport_error(exc, what) from None
 

@@ -15,6 +15,11 @@ kept-alive connection the server closed while it was idle, is handled before any
 sent: a socket the server closed (readable while idle) is replaced by a new connection, which
 re-sends nothing. google-auth's ``AuthorizedHttp`` sends a request again only after a 401 and
 a token refresh: a request refused for its token was not applied, so that is no hidden retry.
+
+Whatever breaks once the whole request was written (the connection closed, reset or timed out
+before the answer, or while its body was read) is ``AnswerLost``, naming the request: for most
+calls a connection problem like any other, for a Gmail send the difference between "not sent"
+and "perhaps sent" (``mailbox``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ from urllib.parse import urlsplit
 
 class AnswerLost(ConnectionError):
     """The connection ended after the request was sent and before an answer: it may have been applied."""
+
+    def __init__(self, message: str, method: str = "", target: str = "") -> None:
+        super().__init__(message)
+        self.method = method  # the request written, e.g. "POST"
+        self.target = target  # its path and query, e.g. "/gmail/v1/users/me/messages/send?alt=json"
 
 
 def closed_by_peer(sock: socket.socket) -> bool:
@@ -50,19 +60,43 @@ def http_class() -> type[Any]:
 
     httplib2.RETRIES = 1  # the number of tries: no re-send on socket errors (process-wide, on purpose)
 
+    class Answer(http.client.HTTPResponse):
+        """An answer whose body cannot be read to the end is lost too: the request was applied, or may be."""
+
+        sent: tuple[str, str] = ("", "")
+
+        def read(self, amt: int | None = None) -> bytes:
+            try:
+                return super().read(amt)
+            except (OSError, http.client.HTTPException) as exc:
+                if isinstance(exc, AnswerLost):
+                    raise
+                raise AnswerLost(f"the connection broke while Google's answer was read ({type(exc).__name__})",
+                                 *self.sent) from exc
+
     class SendOnce:
         """Mixed into httplib2's connection classes (``http.client.HTTPConnection`` underneath)."""
 
-        def request(self: Any, *args: Any, **kwargs: Any) -> None:
+        response_class = Answer
+        sent: tuple[str, str] = ("", "")  # method and target of the last request written in full
+
+        def request(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> None:
             if self.sock is not None and closed_by_peer(self.sock):
                 self.close()  # nothing was sent on it: http.client connects anew, no request is repeated
-            super().request(*args, **kwargs)  # type: ignore[misc]  # http.client's, after this mixin
+            self.sent = ("", "")
+            super().request(method, url, *args, **kwargs)  # type: ignore[misc]  # http.client's, after this mixin
+            self.sent = (method, url)
 
         def getresponse(self: Any) -> Any:
             try:
-                return super().getresponse()  # type: ignore[misc]
-            except (http.client.BadStatusLine, http.client.ResponseNotReady) as exc:
-                raise AnswerLost(f"the connection closed before Google answered ({type(exc).__name__})") from exc
+                response = super().getresponse()  # type: ignore[misc]
+            except (OSError, http.client.HTTPException) as exc:
+                # Closed (BadStatusLine, RemoteDisconnected), reset or timed out after the request went out.
+                said = "Google did not answer in time" if isinstance(exc, TimeoutError) else \
+                    "the connection closed before Google answered"
+                raise AnswerLost(f"{said} ({type(exc).__name__})", *self.sent) from exc
+            response.sent = self.sent
+            return response
 
     class Connection(SendOnce, httplib2.HTTPConnectionWithTimeout):
         pass

@@ -1,4 +1,4 @@
-"""The emulated endpoints: Directory, Gmail settings, Data Transfer and Licensing.
+"""The emulated endpoints: Directory, Gmail settings and messages, Data Transfer and Licensing.
 
 Each handler takes the path parameters, the request and the caller's grant, and works
 on the ``Workspace``; it raises ``ApiError`` for Google's errors. Authentication,
@@ -16,6 +16,7 @@ from offboard.testing.emulation import Request, Response
 
 from .auth import Grant
 from .errors import ApiError, bad_request, not_found
+from .mail import MailApi
 from .putback import PutBackApi
 from .state import TRANSFER_APPS, Gmail, Transfer, User, Workspace, hash_password
 
@@ -43,7 +44,7 @@ def _items(kind: str, etag: str, items: list[dict[str, Any]]) -> Response:
     return Response(200, {"kind": kind, "etag": etag, **({"items": items} if items else {})})
 
 
-class WorkspaceApi(PutBackApi):
+class WorkspaceApi(PutBackApi, MailApi):
     """Handlers by discovery method id."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -85,6 +86,7 @@ class WorkspaceApi(PutBackApi):
             "gmail.users.settings.getImap": self._setting_get("imap"),
             "gmail.users.settings.updateImap": self._setting_update("imap"),
             **self.putback_handlers(),
+            **self.mail_handlers(),
         }
 
     # -- helpers

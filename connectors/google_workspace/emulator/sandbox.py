@@ -1,7 +1,9 @@
 """The sample org that tests, benchmarks and ``offboard demo`` start from.
 
 An admin, an archive account (the default ``transfer_to``), the roster's members with
-varied access, an orphan and a bot: enough for every action kind and audit situation.
+varied access, an orphan and a bot: enough for every action kind and audit situation. The
+service account's delegation allows the connector's scopes and the written notice's
+(``gmail.send``, ``gmail.metadata``): a member sends it (``[notice] from``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from offboard.spi import Member
 from offboard.testing.emulation import Faults, Sandbox
 
+from ..doctor import MAIL_SCOPES
 from .server import GoogleEmulator
 
 LICENSE_PRODUCT, LICENSE_SKU = "Google-Apps", "1010020027"  # Workspace Business Starter
@@ -21,6 +24,7 @@ def seeded_emulator(domain: str, members: Sequence[Member] = (), faults: Faults 
                     transfer_polls: int = 1) -> GoogleEmulator:
     """An unstarted emulator with a small org: an admin, an archive account, the members, an orphan and a bot."""
     emulator = GoogleEmulator(domain, faults, transfer_polls)
+    emulator.grant_scopes(*MAIL_SCOPES)
     ws = emulator.workspace
     ws.add_user(f"admin@{domain}", given_name="Workspace", family_name="Admin", admin=True)
     ws.add_user(f"archive@{domain}", given_name="Archive", family_name="Account")

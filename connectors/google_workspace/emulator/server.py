@@ -2,7 +2,8 @@
 
 It serves the OAuth token endpoint (service-account JWT grants with domain-wide
 delegation) and the Directory, Gmail settings, Data Transfer and Licensing methods a run
-uses. Every request is checked against the discovery documents bundled with the client
+uses, and the Gmail messages methods the written notice uses (send, list, get; ``mail``).
+Every request is checked against the discovery documents bundled with the client
 library; tokens are bound to a user and scopes; errors carry Google's bodies; Google's
 refusal to sign out or invalidate backup codes of a suspended user is reproduced.
 """
@@ -23,6 +24,7 @@ from . import discovery_check
 from .auth import TokenAuthority
 from .errors import ApiError, google_error, rate_limited, scripted_error
 from .handlers import WorkspaceApi
+from .mail import MailMessage
 from .state import User, Workspace
 
 TOKEN_PATH = "/token"
@@ -62,6 +64,14 @@ class GoogleEmulator(Emulator):
             if user is None:
                 raise KeyError(email)
             return self.workspace.user_to_api(user)
+
+    def sent(self, email: str) -> list[MailMessage]:
+        """The messages ``email`` sent through ``users.messages.send``, oldest first, each with its exact ``raw`` bytes."""
+        with self.lock:
+            user = self.workspace.user(email)
+            if user is None:
+                raise KeyError(email)
+            return [m for m in user.gmail.messages if "SENT" in m.label_ids]
 
     def grant_scopes(self, *granted: str) -> None:
         """Authorize scopes for the service account's client ID (Admin console, domain-wide delegation)."""
@@ -133,7 +143,7 @@ class GoogleEmulator(Emulator):
                 return exc.response
 
     def _refuse_caller(self, method_id: str, params: dict[str, str], subject: str) -> Response | None:
-        """Admin APIs need an admin's token; Gmail settings need the mailbox owner's own token."""
+        """Admin APIs need an admin's token; Gmail settings and messages need the mailbox owner's own token."""
         caller = self.workspace.user(subject)
         if method_id.startswith("gmail."):
             if params["userId"] != "me" and params["userId"].lower() != subject:

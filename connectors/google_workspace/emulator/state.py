@@ -11,7 +11,10 @@ import hashlib
 import itertools
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mail import MailMessage
 
 SUPER_ADMIN_ROLE_ID = "91447453409034241"
 DRIVE_APP_ID = 55656082996
@@ -50,13 +53,14 @@ class Asp:
 
 @dataclass
 class Gmail:
-    """A user's Gmail settings that matter when access ends."""
+    """A user's Gmail settings that matter when access ends, and the messages the user sent (oldest first)."""
 
     delegates: dict[str, str] = field(default_factory=dict)  # delegate email -> verificationStatus
     forwarding: dict[str, Any] = field(default_factory=lambda: {"enabled": False})
     pop: dict[str, Any] = field(default_factory=lambda: {"accessWindow": "disabled"})
     imap: dict[str, Any] = field(default_factory=lambda: {"enabled": True, "autoExpunge": True,
                                                           "expungeBehavior": "archive", "maxFolderSize": 0})
+    messages: list[MailMessage] = field(default_factory=list)
 
 
 @dataclass

@@ -56,7 +56,10 @@ def lost_part(action: Action, item: NotRestorable) -> Collection[str]:
 
 @pytest.fixture
 def emulator() -> Iterator[GoogleEmulator]:
-    em = seeded_emulator(DOMAIN, [ANN, BEN, FORMER]).start()
+    """The sample org, with the committee's secretary who sends written notices (a user, not on the roster)."""
+    em = seeded_emulator(DOMAIN, [ANN, BEN, FORMER])
+    em.workspace.add_user(f"secretary@{DOMAIN}", given_name="Committee", family_name="Secretary")
+    em.start()
     try:
         yield em
     finally:

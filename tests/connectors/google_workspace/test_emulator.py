@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.error
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 from google.auth import crypt, jwt
-from offboard.connectors.google_workspace.doctor import AUTH, DIRECTORY_SCOPES, GMAIL_SCOPES
+from offboard.connectors.google_workspace.doctor import AUTH, DIRECTORY_SCOPES, GMAIL_SCOPES, MAIL_SCOPES
 from offboard.connectors.google_workspace.emulator import GoogleEmulator
 
 from tests.connectors.google_workspace.conftest import ANN
@@ -173,3 +174,104 @@ def test_change_password_at_next_login_is_kept_as_google_keeps_it(emulator: Goog
     assert _call(emulator, "GET", f"{DIRECTORY}/users/{ANN.email}", token)[1]["changePasswordAtNextLogin"] is True
     users = _call(emulator, "GET", f"{DIRECTORY}/users?customer=my_customer", token)[1]["users"]
     assert [u["changePasswordAtNextLogin"] for u in users if u["primaryEmail"] == ANN.email] == [True]
+
+
+# -- Gmail messages: what the written notice uses
+
+SECRETARY = "secretary@example.org"
+MESSAGES = "/gmail/v1/users/me/messages"
+NOTICE = (b"From: Committee Secretary <secretary@example.org>\r\nTo: ann.lee@gmail.example\r\n"
+          b"Subject: Notice\r\nMessage-ID: <notice-1@example.org>\r\n\r\nYou are informed.\r\n")
+
+
+def _raw(message: bytes) -> str:
+    return base64.urlsafe_b64encode(message).decode().rstrip("=")
+
+
+def _forbidden(message: str) -> dict[str, Any]:
+    return {"error": {"code": 403, "message": message, "status": "PERMISSION_DENIED",
+                      "errors": [{"message": message, "domain": "global", "reason": "forbidden"}]}}
+
+
+def test_a_sent_message_is_kept_as_sent_labelled_sent_and_read_back_by_its_headers(
+        emulator: GoogleEmulator, tmp_path: Path) -> None:
+    token = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES)
+    status, sent = _call(emulator, "POST", f"{MESSAGES}/send", token, {"raw": _raw(NOTICE)})
+    assert status == 200 and sent == {"id": sent["id"], "threadId": sent["id"], "labelIds": ["SENT"]}
+    [kept] = emulator.sent(SECRETARY)
+    assert (kept.id, kept.raw, kept.label_ids) == (sent["id"], NOTICE, ("SENT",))  # byte for byte
+    status, listed = _call(emulator, "GET", f"{MESSAGES}?labelIds=SENT&maxResults=50", token)
+    assert (status, listed) == (200, {"messages": [{"id": sent["id"], "threadId": sent["id"]}], "resultSizeEstimate": 1})
+    status, got = _call(emulator, "GET", f"{MESSAGES}/{sent['id']}?format=metadata&metadataHeaders=Message-ID"
+                                         "&metadataHeaders=subject", token)
+    assert status == 200 and got["payload"]["headers"] == [{"name": "Subject", "value": "Notice"},
+                                                           {"name": "Message-ID", "value": "<notice-1@example.org>"}]
+    assert (got["labelIds"], got["internalDate"]) == (["SENT"], str(kept.internal_date))
+    assert _call(emulator, "GET", f"{MESSAGES}?labelIds=INBOX", token) == (200, {"resultSizeEstimate": 0})
+    assert emulator.sent(ADMIN) == []
+
+
+def test_messages_are_listed_newest_first_page_by_page(emulator: GoogleEmulator, tmp_path: Path) -> None:
+    token = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES)
+    ids = [_call(emulator, "POST", f"{MESSAGES}/send", token, {"raw": _raw(NOTICE.replace(b"-1@", f"-{i}@".encode()))})[1]["id"]
+           for i in range(5)]
+    _, first = _call(emulator, "GET", f"{MESSAGES}?labelIds=SENT&maxResults=3", token)
+    _, second = _call(emulator, "GET", f"{MESSAGES}?labelIds=SENT&maxResults=3&pageToken={first['nextPageToken']}", token)
+    assert [m["id"] for m in first["messages"] + second["messages"]] == ids[::-1]
+    assert "nextPageToken" not in second and first["resultSizeEstimate"] == 5
+
+
+def test_a_send_without_raw_or_recipients_is_refused_and_a_missing_message_id_is_added(
+        emulator: GoogleEmulator, tmp_path: Path) -> None:
+    token = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES)
+    status, body = _call(emulator, "POST", f"{MESSAGES}/send", token, {})
+    assert status == 400 and body["error"]["message"] == (
+        "'raw' RFC822 payload message string or uploading message via /upload/* URL required")
+    status, body = _call(emulator, "POST", f"{MESSAGES}/send", token,
+                         {"raw": _raw(b"From: secretary@example.org\r\nSubject: x\r\n\r\nbody\r\n")})
+    assert (status, body["error"]["message"]) == (400, "Recipient address required")
+    status, body = _call(emulator, "POST", f"{MESSAGES}/send", token, {"raw": _raw(b"To: a@b.example\r\n\r\nhi\r\n")})
+    assert status == 200
+    assert emulator.sent(SECRETARY)[0].header("Message-ID").endswith("@mail.gmail.com>")
+
+
+def test_the_metadata_scope_refuses_q_and_the_full_and_raw_formats(emulator: GoogleEmulator, tmp_path: Path) -> None:
+    """As Google does whenever the token carries gmail.metadata, even beside gmail.readonly."""
+    for wanted in (MAIL_SCOPES, (*MAIL_SCOPES, AUTH + "gmail.readonly")):
+        emulator.grant_scopes(*wanted)
+        token = _token(emulator, tmp_path, SECRETARY, wanted)
+        sent = _call(emulator, "POST", f"{MESSAGES}/send", token, {"raw": _raw(NOTICE)})[1]
+        assert _call(emulator, "GET", f"{MESSAGES}?q=rfc822msgid:notice-1@example.org", token) == (
+            403, _forbidden("Metadata scope does not support 'q' parameter"))
+        assert _call(emulator, "GET", f"{MESSAGES}/{sent['id']}", token) == (
+            403, _forbidden("Metadata scope doesn't allow format FULL"))
+        assert _call(emulator, "GET", f"{MESSAGES}/{sent['id']}?format=raw", token) == (
+            403, _forbidden("Metadata scope doesn't allow format RAW"))
+        assert _call(emulator, "GET", f"{MESSAGES}/{sent['id']}?format=metadata", token)[0] == 200
+
+
+def test_gmail_messages_need_a_scope_of_the_method_and_the_mailbox_owners_token(
+        emulator: GoogleEmulator, tmp_path: Path) -> None:
+    only_metadata = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES[1:])
+    status, body = _call(emulator, "POST", f"{MESSAGES}/send", only_metadata, {"raw": _raw(NOTICE)})
+    assert status == 403 and body["error"]["errors"][0]["reason"] == "insufficientPermissions"
+    only_send = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES[:1])
+    status, body = _call(emulator, "GET", f"{MESSAGES}?labelIds=SENT", only_send)
+    assert status == 403 and body["error"]["errors"][0]["reason"] == "insufficientPermissions"
+    token = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES)
+    for method, path, body in (("POST", f"/gmail/v1/users/{ANN.email}/messages/send", {"raw": _raw(NOTICE)}),
+                               ("GET", f"/gmail/v1/users/{ANN.email}/messages", None)):
+        assert _call(emulator, method, path, token, body) == (403, _forbidden(f"Delegation denied for {SECRETARY}"))
+    assert _call(emulator, "POST", f"/gmail/v1/users/{SECRETARY}/messages/send", token, {"raw": _raw(NOTICE)})[0] == 200
+    assert [m.raw for m in emulator.sent(SECRETARY)] == [NOTICE] and emulator.sent(ANN.email) == []
+    emulator.workspace.user(SECRETARY).suspended = True
+    status, body = _call(emulator, "POST", f"{MESSAGES}/send", token, {"raw": _raw(NOTICE)})
+    assert (status, body["error"]["message"]) == (400, "Mail service not enabled")
+
+
+def test_an_unknown_message_is_not_found(emulator: GoogleEmulator, tmp_path: Path) -> None:
+    token = _token(emulator, tmp_path, SECRETARY, MAIL_SCOPES)
+    status, body = _call(emulator, "GET", f"{MESSAGES}/18c0ffee00000001?format=metadata", token)
+    assert (status, body["error"]["message"]) == (404, "Requested entity was not found.")
+    status, body = _call(emulator, "GET", f"{MESSAGES}/not-an-id?format=metadata", token)
+    assert (status, body["error"]["message"]) == (400, "Invalid id value")
