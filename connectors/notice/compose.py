@@ -47,6 +47,7 @@ class Notice:
     text: str  # the plain text part
     html: str  # the HTML part, rendered from the same Markdown
     message_id: str
+    key: str = ""  # the decision it tells of ("suspend|2027-02-28"): told once per decision, whatever the day
 
     @property
     def recipients(self) -> list[str]:
@@ -82,9 +83,11 @@ class Notice:
 
 
 def compose(template_name: str, config_dir: Path, fields: Mapping[str, str], systems: Sequence[str], sender: str,
-            sender_name: str, to: str, to_name: str, cc: Sequence[str], domain: str) -> Notice:
+            sender_name: str, to: str, to_name: str, cc: Sequence[str], domain: str, key: str = "",
+            salt: str = "") -> Notice:
     """Fill the template's fields (``systems``: the titles of the systems whose access ends, a list); refuse a
-    field the template names that notices do not have, naming it and the known ones."""
+    field the template names that notices do not have, naming it and the known ones. ``key``: the decision
+    told of; ``salt``: what makes two notices of the same text distinct (a reinstatement: the notice it answers)."""
     path, source = load_template(template_name, config_dir)
     subject_line, _, body = source.partition("\n")
     if not subject_line.startswith("Subject:"):
@@ -98,9 +101,10 @@ def compose(template_name: str, config_dir: Path, fields: Mapping[str, str], sys
     from markdown_it import MarkdownIt  # the HTML part: only when a notice is composed
 
     html = MarkdownIt("commonmark", {"html": False}).render(_tidy(_fill(path, body, escaped)))
-    digest = hashlib.sha256(json.dumps([template_name, to, list(cc), subject, text], sort_keys=True).encode()).hexdigest()
+    facts = [template_name, to, list(cc), subject, text, salt]
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
     return Notice(template_name, sender, one_line(sender_name), to, one_line(to_name), tuple(cc), subject, text,
-                  html, f"<offboard-notice.{digest[:32]}@{domain}>")
+                  html, f"<offboard-notice.{digest[:32]}@{domain}>", key)
 
 
 def load_template(name: str, config_dir: Path) -> tuple[Path, str]:

@@ -19,6 +19,7 @@ import base64
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from typing import Any
 
 from offboard.spi import (
@@ -37,6 +38,7 @@ from offboard.spi import (
     Outcome,
     Phase,
     Restoration,
+    RetriableError,
     SentMail,
 )
 
@@ -85,21 +87,23 @@ class NoticeConnector(Connector):
     # -- plan
 
     def resolve(self, member: Member) -> Account:
-        email = member.personal_email.strip()
-        return Account(self.name, email or member.id, email or "no personal email on the roster",
+        email = _one_address(member.personal_email)
+        label = email or ("no personal email on the roster" if not member.personal_email.strip() else
+                          f"the roster's personal email {member.personal_email.strip()[:60]!r} is not one address")
+        return Account(self.name, email or member.id, label,
                        {"name": member.name, "member_id": member.id, "personal_email": email})
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
         """The notice, composed now and shown in full; options: ``template`` (default: the plan's kind), and what
         the plan tells a closing step: ``kind``, ``systems``, ``decided``, ``until``, ``reason``, ``sent`` (the
-        Message-IDs earlier runs of this decision sent: the same notice is not sent again)."""
+        decisions earlier runs of this direction told of, ``template|until``: a decision is told once)."""
         options = options or {}
         template = str(options.get("template") or options.get("kind") or "expel")
-        notice = self._notice(account, template, options)
-        sent = (notice.after or {}).get("message_id") in (options.get("sent") or ())
-        return [] if sent else [notice]  # an earlier run of this decision told them: not twice
+        if f"{template}|{options.get('until') or ''}" in (options.get("sent") or ()):
+            return []  # an earlier run of this decision told them: not twice
+        return [self._notice(account, template, options)]
 
-    def _notice(self, account: Account, template: str, options: Mapping[str, Any]) -> Action:
+    def _notice(self, account: Account, template: str, options: Mapping[str, Any], salt: str = "") -> Action:
         c, name = self.config, str(account.attributes.get("name") or "")
         to = str(account.attributes.get("personal_email") or "")
         fields = {"member_name": name, "member_id": str(account.attributes.get("member_id") or ""),
@@ -110,13 +114,13 @@ class NoticeConnector(Connector):
         sender = c["from"] or f"the committee of {self.context.org_name}"
         notice = compose(template, self.context.base_dir, fields, list(options.get("systems") or ()), c["from"] or
                          f"nobody@{self.context.org_domain}", c["name"] or sender, to or "member@unknown.invalid", name,
-                         c["cc"], self.context.org_domain)
+                         c["cc"], self.context.org_domain, f"{template}|{options.get('until') or ''}", salt)
         if self.configured and to:
             return Action(SEND, self.name, "notice", f"Send the written notice to {to} as {c['from']}"
                           + (f" (copy to {', '.join(c['cc'])})" if c["cc"] else ""), Phase.CLEAN, False,
                           None, {"sent_to": to, "message_id": notice.message_id}, account, notice.to_params(),
                           preview=notice.preview())
-        why = ("no personal email on the roster: the organization mailbox is closed by now" if not to
+        why = (f"{account.label}: the organization mailbox is closed by now" if not to
                else "[notice] is not configured: the notice is yours to deliver")
         step = ManualStep(f"Deliver the written notice to {name} in writing",
                           f"{why}. Deliver it by post, by hand or to another address the member uses, as a trusted "
@@ -127,9 +131,11 @@ class NoticeConnector(Connector):
 
     def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
         """A member told of a suspension or expulsion is told of their reinstatement, the same way."""
-        if not any(a.kind in ("notice", "notice-manual") for a in applied):
+        told = [a for a in applied if a.kind in ("notice", "notice-manual")]
+        if not told:
             return Restoration()
-        return Restoration([self._notice(account, "reinstate", {})])
+        answered = str(told[-1].params.get("message_id") or told[-1].id)  # each reinstatement's notice is its own
+        return Restoration([self._notice(account, "reinstate", {}, salt=answered)])
 
     # -- apply
 
@@ -148,15 +154,15 @@ class NoticeConnector(Connector):
             if not mailbox.can_look_up:
                 return self._check_by_hand(notice)
             found = self.context.read(lambda: mailbox.find_sent(notice.message_id))
-            if found is None:
-                raise FatalError(f"the answer to sending {notice.message_id} was lost and it is not among the sent "
-                                 "messages yet: resume the run to look again (it is looked for before any new send)") from None
+            if found is None:  # Gmail shows it did not take it: tried again, looking first as every attempt does
+                raise RetriableError(f"the answer to sending {notice.message_id} was lost and Gmail does not list it "
+                                     "among the sent messages: it is tried again") from None
             sent = found
         return Outcome.changed(f"sent to {notice.to} as {notice.message_id}", observed=_proof(notice, sent, raw))
 
     def interrupted(self, action: Action) -> Outcome | None:
         """Through SMTP, a send the run was killed in cannot be checked: a person looks, nothing is sent again."""
-        if action.kind == "notice" and not self.mailbox().can_look_up:
+        if action.kind == "notice" and self.config["via"] == "smtp":  # an SMTP server cannot be asked afterwards
             return self._check_by_hand(Notice.from_params(action.params))
         return None
 
@@ -190,10 +196,21 @@ class NoticeConnector(Connector):
         return smtp_problems(self.config["smtp"], self.config["from"], self.context.environ)
 
 
+def _one_address(value: str) -> str:
+    """The roster's personal email when it is exactly one plain address; else "" (a person delivers the notice)."""
+    text = value.strip()
+    if not text or any(c in text for c in ",;<>\"\r\n\t ") or not text.isprintable():
+        return ""
+    name, address = parseaddr(text)
+    local, _, domain = address.partition("@")
+    return address if not name and local and "." in domain and address == text else ""
+
+
 def _proof(notice: Notice, sent: SentMail, raw: bytes | None) -> dict[str, Any]:
     """What the report records of a sent notice; ``raw``: the bytes, which the ledger stores beside the report
     (None when the notice was found already sent by an earlier attempt, whose exact bytes were not kept)."""
     return {"notice": {"message_id": sent.message_id or notice.message_id, "template": notice.template,
+                       "key": notice.key,
                        "from": notice.sender, "to": notice.to, "cc": list(notice.cc), "subject": notice.subject,
                        "sent_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                        "sha256": hashlib.sha256(raw).hexdigest() if raw is not None else None,

@@ -50,9 +50,11 @@ from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.apply.scheduling import next_actions
 from offboard.apply.states import Progress
 from offboard.errors import RunInterrupted
-from offboard.spi import Action, Connector, ConnectorError, Outcome, State, describe
+from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
 
 log = logging.getLogger(__name__)
+NOT_CUT = ("not sent: a cut action failed, so the access is not ended everywhere yet; `offboard resume RUN` sends it "
+           "once it is")
 
 
 class Listener(Protocol):
@@ -142,6 +144,7 @@ class Engine:
         blocked = {r.key: r.action.summary for r in rows if r.state is State.MANUAL}  # open steps, held rows: what for
         slots = {system: max(1, c.max_concurrency) for system, c in self.connectors.items()}
         closing = {system for system, c in self.connectors.items() if c.closing}
+        failed_cut = {r.key for r in rows if r.state is State.FAILED and r.action.phase is Phase.CUT}
         pools = {system: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"offboard-{system}")
                  for system, n in slots.items()}
         running: dict[Future[Result], ActionRow] = {}
@@ -157,6 +160,9 @@ class Engine:
                     for row in waiting:
                         self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))
                     waiting.clear()
+                for row in self._not_yet_closing(waiting, list(running.values()), closing, failed_cut):
+                    waiting.remove(row)
+                    self._record(run_id, row, Result(State.FAILED, "", 0, last_error=NOT_CUT))
                 for row, detail in hold(waiting, blocked):
                     self.journal.record_outcome(run_id, row.system, row.action.id, Progress.HELD, attempts=0, detail=detail)
                 started = 0
@@ -186,6 +192,8 @@ class Engine:
                     if result.state is State.MANUAL:  # an open step: what depends on it is held
                         blocked[row.key] = row.action.summary
                     self._applied.add(row.key)
+                    if result.state is State.FAILED and row.action.phase is Phase.CUT:
+                        failed_cut.add(row.key)
                     if result.state is State.FAILED and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
         except KeyboardInterrupt:  # the second Ctrl-C: quit now, the journal resumes what was in flight
@@ -196,6 +204,15 @@ class Engine:
                 pool.shutdown(wait=not at_once, cancel_futures=at_once)
         if stopped is not None:
             raise RunInterrupted(run_id, done_here, stopped)
+
+    @staticmethod
+    def _not_yet_closing(waiting: list[ActionRow], running: list[ActionRow], closing: set[str],
+                         failed_cut: set[tuple[str, str]]) -> list[ActionRow]:
+        """A closing step (the notice) is not taken while access is not ended everywhere: once no cut action is
+        left to run and one failed, it fails too, and is sent when a resumed run has ended the access."""
+        if not failed_cut or any(r.action.phase is Phase.CUT for r in (*waiting, *running)):
+            return []
+        return [r for r in waiting if r.system in closing]
 
     def _stop_reason(self) -> str:
         return f"not started: a step of {self._stopped_by} failed and the playbook says on_failure: stop"

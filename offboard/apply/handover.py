@@ -18,6 +18,7 @@ from offboard.apply.states import Progress
 from offboard.spi import Phase, State
 
 REINSTATE = "reinstate"
+OPEN = (State.MANUAL, State.FAILED, Progress.HELD, Progress.PENDING, Progress.INTENT)  # what a run would still do
 
 
 def carry_over(journal: Journal, run_id: str) -> list[str]:
@@ -33,7 +34,8 @@ def carry_over(journal: Journal, run_id: str) -> list[str]:
     since = _same_direction_since(journal, run)
     for earlier in journal.member_steps(run.member_id):
         row = mine.get(earlier.action.id)
-        if earlier.run_id not in since or row is None or row.system != earlier.system:
+        if earlier.run_id not in since or row is None or row.system != earlier.system \
+                or row.action.manual != earlier.action.manual:  # another step under the same id: asked again
             continue
         if earlier.state is State.MANUAL:
             given = [c for c in journal.confirmations(earlier.run_id)
@@ -82,27 +84,43 @@ def _runs_since(journal: Journal, member_id: str, kind: str, exclude: str = "") 
 
 
 def notices_sent(journal: Journal, member_id: str, kind: str) -> list[str]:
-    """The Message-IDs of the notices the member's earlier runs of this direction sent (their ``observed`` proof):
-    a new run of the same decision does not tell them again."""
+    """The decisions (``template|until``) the notices of the member's earlier runs of this direction told of, by
+    their ``observed`` proof: a new run of the same decision, on any day, does not tell them again."""
     sent = []
     for run_id in sorted(_runs_since(journal, member_id, kind)):
         for row in journal.actions(run_id):
             proof = row.observed.get("notice") if isinstance(row.observed, dict) else None
-            if isinstance(proof, dict) and proof.get("message_id"):
-                sent.append(str(proof["message_id"]))
+            if isinstance(proof, dict) and proof.get("key"):
+                sent.append(str(proof["key"]))
     return sent
 
 
-def supersede(journal: Journal, run_id: str, reversed_runs: list[str]) -> list[str]:
-    """A reinstatement's runs it reverses: their open steps and held actions are no longer needed. Returns
-    the runs that changed (their reports are due)."""
+def supersede(journal: Journal, run_id: str) -> list[str]:
+    """The member's runs of the other direction just before this one (the suspension a reinstatement reverses,
+    the reinstatement a new suspension follows): whatever they still wait on or would still do (steps, held,
+    failed or unsent actions) is no longer wanted, and is closed saying why. Returns the runs that changed
+    (their reports are due)."""
+    run = get_run(journal, run_id)
+    word = "reinstated" if run.kind == REINSTATE else "revoked again"
     changed = []
-    for earlier in reversed_runs:
-        rows = [r for r in journal.actions(earlier) if r.state in (State.MANUAL, Progress.HELD)]
+    for earlier in sorted(_opposite_before(journal, run)):
+        rows = [r for r in journal.actions(earlier) if r.state in OPEN]
         for row in rows:
             journal.record_outcome(earlier, row.system, row.action.id, State.SKIPPED, attempts=0,
-                                   detail=f"no longer needed: the member was reinstated by run {run_id}")
+                                   detail=f"no longer needed: the member was {word} by run {run_id}")
         if rows:
             finish(journal, earlier)
             changed.append(earlier)
     return changed
+
+
+def _opposite_before(journal: Journal, run: RunRow) -> set[str]:
+    """The member's runs of the other direction, newest first back to the last run of this one's."""
+    runs: set[str] = set()
+    for earlier in journal.runs(run.member_id, limit=10_000):  # newest first
+        if earlier.id == run.id:
+            continue
+        if (earlier.kind == REINSTATE) == (run.kind == REINSTATE):
+            break
+        runs.add(earlier.id)
+    return runs

@@ -248,10 +248,11 @@ class Journal:
         return [json.loads(r["plan"]) for r in rows]
 
     def retry_failed(self, run_id: str) -> int:
-        """Put a run's failed actions back in ``intent``: resumed, each is re-checked before it is applied again."""
+        """Put a run's failed actions back to ``pending``: resumed, each is applied again through ``apply``, which
+        looks first (a failure is an answer: nothing is in doubt, unlike an action left in ``intent``)."""
         with self._write() as db:
             return db.execute("UPDATE actions SET state = ?, last_error = NULL WHERE run_id = ? AND state = ?",
-                              (Progress.INTENT, run_id, "failed")).rowcount
+                              (Progress.PENDING, run_id, "failed")).rowcount
 
     def member_steps(self, member_id: str) -> list[ActionRow]:
         """Every manual step of the member's runs, oldest run first (to carry confirmations over)."""

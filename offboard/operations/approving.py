@@ -101,6 +101,11 @@ def approve_run(session: Session, run_id: str, request: ApproveRequest, ui: Inte
     from offboard.operations.running import issue_report
 
     run = find_run(session.journal, run_id)
+    later = [r for r in session.journal.runs(run.member_id, limit=10_000)
+             if r.started > run.started and (r.kind == "reinstate") != (run.kind == "reinstate")]
+    if later:  # its next report would come after the reversal, and read as the member's state
+        raise OffboardError(f"run {run.id} was reversed since by run {later[-1].id} ({later[-1].kind}): approvals "
+                            "added now would change nothing; approve the plans that are still to be applied")
     record = session.journal.approvals(run.id)
     if not record or not record.get("emergency"):
         raise OffboardError(f"run {run.id} was not applied in an emergency, so it needs no approval afterwards: "

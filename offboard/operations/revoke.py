@@ -200,6 +200,11 @@ def _read_unread_systems(session: Session, run_id: str, ui: Interaction, yes: bo
     plan = Plan.from_dict(run.plan)
     if not any(s.error for s in plan.systems):
         return
+    if session.config.approvals.required:  # what is read now was in no plan anyone approved
+        raise OffboardError(f"run {run_id} could not read {', '.join(s.system for s in plan.systems if s.error)}, and "
+                            f"[approvals] requires approved plans: what is found there now was approved by nobody; "
+                            f"save a new plan with `offboard {run.kind} {run.member_id} --save-plan FILE` and have "
+                            "it approved")
     person = session.member(run.member_id)
     book = session.saved_playbook(str(plan.playbook.get("ref") or plan.playbook.get("name")))
     changed = [what for what, now, then in (("the roster entry", member_entry(person), plan.member),

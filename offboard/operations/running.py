@@ -63,8 +63,7 @@ def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connec
         raise Aborted("nothing was changed")
     run_id = start_run(session.journal, plan, session.operator, approvals)
     earlier = carry_over(session.journal, run_id)  # their waiting steps moved here: their reports say so
-    if plan.reverses:  # what the reinstated runs still wait on is no longer needed
-        earlier += supersede(session.journal, run_id, [str(r["run_id"]) for r in plan.reverses.get("reports", [])])
+    earlier += supersede(session.journal, run_id)  # the other direction's open work is no longer wanted
     for changed in sorted(set(earlier)):
         issue_report(session, changed)
     return run_to_report(session, run_id, connectors, ui, fresh=True)

@@ -130,3 +130,35 @@ def test_audit_fix_does_not_act_on_the_roster_alone_where_approvals_are_required
     assert code == 2  # a member that could not be fixed
     assert "m042 is expelled by the roster only, and [approvals] requires approved plans" in out + err
     assert approving.fake.writes == 0
+
+
+def test_an_emergency_run_reversed_since_takes_no_late_approval(approving, cli, keys):
+    allow_emergencies(approving)
+    code, _, err = cli("suspend", "m042", "--until", "2099-01-31", "--reason", "threats", "--playbook", "test",
+                       "--save-plan", "suspend.json")
+    assert code == 0, err
+    approve(cli, keys, "alice", plan="suspend.json")
+    code, out, err = cli("apply", "suspend.json", "--yes", "--unsigned", "--emergency", "--reason", "threats", "--json")
+    run = json.loads(out)["run_id"]
+    assert cli("reinstate", "m042", "--save-plan", "back.json")[0] == 0
+    approve(cli, keys, "alice", plan="back.json")
+    approve(cli, keys, "bob", plan="back.json")
+    assert cli("apply", "back.json", "--yes", "--unsigned")[0] == 0
+    code, _, err = cli("approve", "--run", run, "--key", key_of(keys, "bob"), "--yes")
+    assert code == 1 and err.startswith(f"Error: run {run} was reversed since by run ")
+    assert reports(approving)[-1].endswith("-m042-reinstate.json")
+
+
+def test_systems_read_only_on_resume_need_a_new_approved_plan(approving, cli, keys):
+    with approving.fake.edit() as state:
+        state["faults"]["resolve"] = ["auth", "auth"]  # unreadable when the plan is saved and when it is applied
+    code, _, err = cli("expel", "m042", "--playbook", "test", "--save-plan", "partial.json")
+    approve(cli, keys, "alice", plan="partial.json")
+    approve(cli, keys, "bob", plan="partial.json")
+    code, out, err = cli("apply", "partial.json", "--yes", "--unsigned", "--partial", "--json")
+    assert code == 2, (out, err)
+    run = json.loads(out)["run_id"]
+    assert approving.fake.writes == 0
+    code, _, err = cli("resume", run, "--yes")
+    assert code == 1 and "[approvals] requires approved plans: what is found there now was approved by nobody" in err
+    assert approving.fake.writes == 0

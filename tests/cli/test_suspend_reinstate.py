@@ -228,3 +228,55 @@ def test_a_step_done_before_a_reinstatement_is_asked_again_at_the_next_suspensio
     code, out, err = suspend(cli, "--yes", "--json")
     assert code == 3, err
     assert [m["step"] for m in json.loads(out)["manual"]] == ["bank:remove-signer"]  # not closed by the first one
+
+
+def test_a_failed_suspension_reversed_by_a_reinstatement_is_not_resumed_into_a_new_suspension(org, cli):
+    with org.fake.edit() as state:
+        state["faults"]["fake:group:eng"] = ["fatal"]
+    code, out, _ = suspend(cli, "--yes", "--json")
+    assert code == 2
+    run = json.loads(out)["run_id"]
+    assert cli("reinstate", "m042", "--yes", "--unsigned")[0] == 0
+    writes = org.fake.load()["writes"]
+    code, out, _ = cli("resume", run)
+    assert code == 0 and "Nothing to resume" in out
+    assert org.fake.load()["writes"] == writes
+    _, detail, _ = cli("status", run, "--json")
+    assert {a["id"]: a["state"] for a in json.loads(detail)["actions"]}["fake:group:eng"] == "skipped"
+    assert reports(org)[-1].endswith("-m042-reinstate.json")  # nothing after the reinstatement reads as a suspension
+
+
+def test_a_new_suspension_closes_what_the_reinstatement_still_waited_on(org, cli, suspended):
+    run = suspended["run_id"]
+    cli("confirm", run, "remove-signer", "--by", "Carol", "--reference", "case 1")
+    cli("confirm", run, "remove-signer", "--by", "Dan")
+    code, out, _ = cli("reinstate", "m042", "--yes", "--unsigned", "--json")
+    undo = json.loads(out)["run_id"]
+    assert code == 3  # "Undo: Remove the member as signer" waits on people
+    assert suspend(cli, "--yes")[0] == 3
+    _, detail, _ = cli("status", undo, "--json")
+    states = {a["id"]: (a["state"], a["detail"]) for a in json.loads(detail)["actions"]}
+    assert states["bank:undo:remove-signer"][0] == "skipped"
+    assert states["bank:undo:remove-signer"][1].startswith("no longer needed: the member was revoked again by run ")
+
+
+def test_a_step_under_the_same_id_but_another_text_is_asked_again(org, cli, suspended):
+    run = suspended["run_id"]
+    cli("confirm", run, "remove-signer", "--by", "Carol", "--reference", "case 1")
+    cli("confirm", run, "remove-signer", "--by", "Dan")
+    org.write("playbooks/other.yaml", PLAYBOOK_OTHER)
+    code, out, _ = cli("expel", "m042", "--playbook", "other", "--yes", "--unsigned", "--json")
+    assert code == 3  # the expulsion's step asks for more than the suspension's did: not closed by it
+    assert [m["step"] for m in json.loads(out)["manual"]] == ["bank:remove-signer"]
+
+
+PLAYBOOK_OTHER = """\
+name: other
+steps:
+  - connector: fake
+  - connector: manual
+    system: bank
+    steps:
+      - id: remove-signer
+        title: Remove the member as signer and close their cards
+"""

@@ -13,6 +13,9 @@ from offboard.apply.journal import Journal
 from offboard.report.verify import verify_ledger
 from tests.connectors.notice.conftest import PASSWORD, USER
 
+# the test server takes the login over plain text on 127.0.0.1, which aiosmtpd warns about
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
 PLAYBOOK = """\
 name: test
 steps:
@@ -188,3 +191,80 @@ def test_a_new_run_of_the_same_decision_does_not_tell_the_member_twice(smtp_org,
     assert len(smtp_org.server.handler.received) == 1
     summary = json.loads(out)
     assert summary["systems"]["notice"]["note"] == "nothing to do: an earlier run of this decision sent it"
+
+
+def test_the_notice_waits_while_access_is_not_ended_everywhere(smtp_org, cli):
+    with smtp_org.fake.edit() as state:
+        state["faults"]["fake:suspend"] = ["fatal"]  # the account still works
+    code, out, _ = expel(cli, "--yes", "--json")
+    assert code == 2
+    assert smtp_org.server.handler.received == []
+    run = json.loads(out)["run_id"]
+    rows = {r["id"]: r for r in json.loads(cli("status", run, "--json")[1])["actions"]}
+    assert rows["notice:send"]["state"] == "failed"
+    assert rows["notice:send"]["last_error"].startswith("not sent: a cut action failed")
+    assert cli("resume", run)[0] == 0  # the suspension goes through now, then the notice
+    assert len(smtp_org.server.handler.received) == 1
+
+
+def test_a_notice_that_failed_before_anything_was_handed_over_is_sent_on_resume(smtp_org, cli, monkeypatch):
+    monkeypatch.setenv("NOTICE_SMTP_PASSWORD", "wrong")
+    code, out, _ = expel(cli, "--yes", "--json")
+    assert code == 2
+    run = json.loads(out)["run_id"]
+    monkeypatch.setenv("NOTICE_SMTP_PASSWORD", PASSWORD)
+    assert cli("resume", run)[0] == 0  # not "check the sent folder": nothing had gone
+    assert len(smtp_org.server.handler.received) == 1
+
+
+@pytest.mark.parametrize("address", ["bob@home.test, eve@evil.test", "Bob <bob@home.test>", "bob"])
+def test_a_personal_email_that_is_not_one_address_is_delivered_by_hand(smtp_org, cli, address):
+    roster = (smtp_org.root / "roster.csv").read_text().replace("bob@example.org,bob@home.test",
+                                                                f'bob@example.org,"{address}"')
+    smtp_org.write("roster.csv", roster)
+    code, out, _ = expel(cli, "--yes", "--json")
+    assert code == 3
+    assert [m["step"] for m in json.loads(out)["manual"]] == ["notice:deliver"]
+    assert smtp_org.server.handler.received == []
+
+
+def test_the_same_decision_is_told_once_even_planned_on_another_day(smtp_org, cli, monkeypatch):
+    from datetime import date, timedelta
+
+    import offboard.operations.revoke as revoke
+
+    with smtp_org.fake.edit() as state:
+        state["faults"]["fake:group:board"] = ["fatal"]
+    assert expel(cli, "--yes")[0] == 2
+    monkeypatch.setattr(revoke, "today", lambda: date.today() + timedelta(days=3))
+    code, _, err = expel(cli, "--yes")
+    assert code == 0, err
+    assert len(smtp_org.server.handler.received) == 1
+
+
+def test_a_killed_smtp_send_with_the_password_unset_asks_a_person_and_does_not_crash(smtp_org, cli, monkeypatch):
+    _, out, _ = expel(cli, "--yes", "--json")
+    run = json.loads(out)["run_id"]
+    journal = Journal(smtp_org.root / ".offboard" / "journal.sqlite3")
+    journal.mark_intent(run, "notice", "notice:send")
+    journal.close()
+    monkeypatch.delenv("NOTICE_SMTP_PASSWORD")
+    code, _, err = cli("resume", run)
+    assert code == 3 and "bug" not in err
+
+
+def test_each_reinstatement_tells_the_member_with_its_own_message(smtp_org, cli):
+    smtp_org.write("playbooks/test.yaml", PLAYBOOK.replace("template: expel", "template: suspend"))
+    for until in ("2099-01-31", "2099-03-31"):
+        code, _, err = cli("suspend", "m042", "--until", until, "--reason", "probation", "--playbook", "test", "--yes",
+                           "--unsigned")
+        assert code == 0, err
+        assert cli("reinstate", "m042", "--yes", "--unsigned")[0] == 0
+    ids = [email.message_from_bytes(m.raw, policy=email.policy.default)["Message-ID"]
+           for m in smtp_org.server.handler.received]
+    subjects = [email.message_from_bytes(m.raw, policy=email.policy.default)["Subject"]
+                for m in smtp_org.server.handler.received]
+    assert len(ids) == len(set(ids)) == 4
+    assert [s.split(": ", 1)[1] for s in subjects] == [
+        "your membership is suspended until 2099-01-31", "your membership is restored",
+        "your membership is suspended until 2099-03-31", "your membership is restored"]

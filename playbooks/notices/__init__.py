@@ -1,0 +1,1 @@
+"""The shipped notice templates (Markdown with fields): data, found with importlib.resources."""
