@@ -29,9 +29,9 @@ def run_demo(
     from offboard.operations.demo import demo  # emulators and key generation: only for this command
 
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
-    with holder as folder:
+    with holder as folder:  # shown before a temporary sandbox is removed: the notices are read from it
         result = demo(Path(folder), Narration(console, console), lambda run: show_summary(console, run))
-    show_proof(result, kept=keep is not None)
+        show_proof(result, kept=keep is not None)
     return result.exit_code
 
 
@@ -56,7 +56,8 @@ def show_proof(result: DemoResult, kept: bool) -> None:
     notices = list({path.read_bytes(): path for path in sorted((result.root / ".offboard" / "reports")
                                                                 .glob("*-notice.eml"), reverse=True)}.values())[::-1]
     if notices:  # each report keeps its run's notice beside it: the first of each is shown
-        say("The written notices, as the sandbox's Gmail sent them to the members' personal addresses:")
+        say("The written notices, as the sandbox's Gmail sent them to the members' personal addresses, are kept "
+            "beside their reports" + (":" if kept else " (keep them with --keep DIR):"))
         for path in notices:
             say(f"  {path.relative_to(result.root)}")
         console.print()
