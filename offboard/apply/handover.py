@@ -3,8 +3,9 @@
 A run that revokes (expel, suspend) takes over the manual steps of the member's earlier revoking runs
 (``carry_over``); so does a reinstatement, of earlier reinstatements. A step done before the direction
 changed is never carried: after a reinstatement the bank signer is back, and a new suspension must
-remove them again. A reinstatement also closes what the runs it reverses still wait on (``supersede``):
-a step nobody did is no longer needed once the member is back.
+remove them again. A run also closes what the runs of the other direction just before it would still
+do (``supersede``): a step nobody did is no longer needed once the member is back, and an undo step
+is no longer wanted once they are suspended again.
 """
 
 from __future__ import annotations

@@ -76,7 +76,10 @@ def test_killed_after_the_side_effect_is_rechecked_not_repeated(org, cli):
 
 def test_killed_between_intent_and_side_effect_is_applied_once_on_resume(org, cli):
     org.fake.fault("fake:group:eng", "hang-before")
-    run_until(org, lambda: journal_states(org).get("fake:group:eng") == "intent")
+    # killed once the fake took its fault: the intent is journaled before apply is called, so waiting for it alone
+    # could kill the run before the fault was taken, and the resume would hang on it instead
+    run_until(org, lambda: journal_states(org).get("fake:group:eng") == "intent"
+              and not org.fake.load()["faults"].get("fake:group:eng"))
     assert "fake:group:eng" not in org.fake.effects
 
     code, _, err = cli("resume")
