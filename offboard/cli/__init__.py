@@ -18,6 +18,7 @@ from offboard.cli import (  # noqa: F401  (they register commands)
     audit_command,
     demo_command,
     info_commands,
+    init_command,
     ledger_commands,
     run_commands,
     step_commands,
@@ -30,12 +31,25 @@ from offboard.text import for_terminal
 __all__ = ["app", "main", "run"]
 
 
+def installed_version() -> str:
+    """The installed distribution's version (``offboard --version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("offboard")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def run(argv: Sequence[str]) -> int:
     """Run the CLI with ``argv`` and return the exit code (tests call this directly)."""
     args = list(argv)
     debug = "--debug" in args or bool(os.environ.get("OFFBOARD_DEBUG"))
     if "--debug" in args:
         args.remove("--debug")
+    if args == ["--version"]:
+        print(f"offboard {installed_version()}")
+        return ExitCode.OK
     try:
         result = app(args=args, prog_name="offboard", standalone_mode=False)
     except (typer.Abort, Aborted):

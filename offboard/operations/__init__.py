@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from offboard.operations.approving import ApproveRequest, ApproveResult, approvals, approve, approve_run, require_quorum
     from offboard.operations.auditing import AuditOutcome, AuditRequest, audit
     from offboard.operations.checks import Checkup, InstalledConnector, doctor, installed_connectors
+    from offboard.operations.initializing import InitRequest, InitResult, init
     from offboard.operations.interaction import Interaction, Silent
     from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
     from offboard.operations.reinstating import DueResult, ReinstateRequest, reinstate, reinstate_due
@@ -40,6 +41,7 @@ _WHERE = {
     "offboard.operations.approving": ("ApproveRequest", "ApproveResult", "approvals", "approve", "approve_run", "require_quorum"),
     "offboard.operations.auditing": ("AuditOutcome", "AuditRequest", "audit"),
     "offboard.operations.checks": ("Checkup", "InstalledConnector", "doctor", "installed_connectors"),
+    "offboard.operations.initializing": ("InitRequest", "InitResult", "init"),
     "offboard.operations.interaction": ("Interaction", "Silent"),
     "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
     "offboard.operations.reinstating": ("DueResult", "ReinstateRequest", "reinstate", "reinstate_due"),
@@ -51,10 +53,11 @@ _WHERE = {
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
     "QUICK_LOOK", "ApproveRequest", "ApproveResult", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest",
-    "ConfirmResult", "DueResult", "ExpelRequest", "InstalledConnector", "Interaction", "KeygenRequest", "NewKey",
+    "ConfirmResult", "DueResult", "ExpelRequest", "InitRequest", "InitResult", "InstalledConnector", "Interaction",
+    "KeygenRequest", "NewKey",
     "PlanResult", "ReinstateRequest", "ResumeResult", "RunDetail", "RunList", "Session", "Silent", "SuspendRequest",
     "VerifyRequest", "apply_saved", "approvals", "approve", "approve_run", "audit", "confirm", "doctor", "expel",
-    "installed_connectors", "keygen", "reinstate", "reinstate_due", "require_quorum", "resume", "status", "suspend",
+    "init", "installed_connectors", "keygen", "reinstate", "reinstate_due", "require_quorum", "resume", "status", "suspend",
     "verify",
 ]
 

@@ -49,3 +49,9 @@ def test_these_commands_do_not_import_the_client_libraries(tmp_path: Path, args:
                           capture_output=True, text=True, timeout=60)
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("imported: none exit: 0"), (last, done.stderr)
+
+
+def test_version_says_which_version_is_installed(cli):
+    from importlib.metadata import version
+
+    assert cli("--version") == (0, f"offboard {version('offboard')}\n", "")
