@@ -16,7 +16,10 @@ DEFAULT_PORT = 587  # STARTTLS; 465 for implicit TLS
 def settings_problems(table: Mapping[str, Any]) -> list[str]:
     """Every problem of the table, each naming its key; empty when it can be used."""
     problems = [f"[notice.smtp]: unknown key {key!r} (known: {', '.join(KEYS)})" for key in table if key not in KEYS]
-    if not isinstance(table.get("host"), str) or not table.get("host", "").strip():
+    host = table.get("host")
+    if host is not None and not isinstance(host, str):
+        problems.append(f'[notice.smtp] host must be the server\'s name in quotes, e.g. host = "smtp.example.org", not {host!r}')
+    elif not (host or "").strip():
         problems.append('[notice.smtp] host is missing: name the SMTP server, e.g. host = "smtp.example.org"')
     port = table.get("port", DEFAULT_PORT)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:

@@ -222,5 +222,6 @@ def validate_config(connector: Connector | type[Connector], config: Mapping[str,
         else:
             result[f.name] = f.default
     if problems:
-        raise ConfigError(f"[connectors.{connector.name}]: " + "; ".join(problems))
+        table = connector.config_table or f"connectors.{connector.name}"  # the notice reads [notice]
+        raise ConfigError(f"[{table}]: " + "; ".join(problems))
     return result

@@ -268,3 +268,13 @@ def test_each_reinstatement_tells_the_member_with_its_own_message(smtp_org, cli)
     assert [s.split(": ", 1)[1] for s in subjects] == [
         "your membership is suspended until 2099-01-31", "your membership is restored",
         "your membership is suspended until 2099-03-31", "your membership is restored"]
+
+
+def test_a_bad_notice_table_is_named_as_the_config_names_it(org, cli):
+    with (org.root / "offboard.toml").open("a") as handle:
+        handle.write('\n[notice]\nfrom = "secretary@example.org"\nvia = 5\nfrm = "x"\n')
+    org.write("playbooks/test.yaml", PLAYBOOK)
+    code, out, err = expel(cli, "--dry-run")
+    assert (code, out) == (1, "")
+    assert err == ("Error: offboard.toml: [notice]: unknown key 'frm' (known: appeal, cc, from, name, smtp, via); "
+                   "'via' must be a str, not int\n")
