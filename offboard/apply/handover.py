@@ -39,10 +39,15 @@ def carry_over(journal: Journal, run_id: str) -> list[str]:
                 or row.action.manual != earlier.action.manual:  # another step under the same id: asked again
             continue
         if earlier.state is State.MANUAL:
-            given = [c for c in journal.confirmations(earlier.run_id)
+            given = [(c, proof) for c, proof in zip(journal.confirmations(earlier.run_id),
+                                                    journal.confirmation_proofs(earlier.run_id), strict=True)
                      if c.system == earlier.system and c.action_id == earlier.action.id]
-            for confirmation in given:  # a first confirmer's word is kept: only the second is still asked
-                journal.add_confirmation(replace(confirmation, run_id=run_id))
+            for confirmation, proof in given:  # a first confirmer's word (and signature) is kept: only the second is asked
+                moved = replace(confirmation, run_id=run_id)
+                if proof is not None:  # its signed statement names the run it was given in: that is what it signed
+                    journal.add_confirmation_with_proof(moved, proof)
+                else:
+                    journal.add_confirmation(moved)
             if given:
                 journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL, attempts=0, detail=earlier.detail)
             journal.record_outcome(earlier.run_id, earlier.system, earlier.action.id, State.SKIPPED, attempts=0,

@@ -52,15 +52,16 @@ def test_a_signature_the_approvers_file_would_not_count_is_refused_before_anythi
     assert rows(keyed, run)[STEP].state is State.MANUAL
 
 
-def test_a_signed_confirmation_handed_over_to_a_new_run_does_not_count_there_without_its_signature(org, keyed, keys):
+def test_a_signed_confirmation_handed_over_to_a_new_run_keeps_its_signature_and_counts_there(org, keyed, keys):
     first = expel(keyed)
     operations.confirm(keyed, first.run.id, signed(keys, "alice"))
-    second = expel(keyed)  # takes the step over, with alice's confirmation but not its signature
-    assert keyed.journal.confirmation_proofs(second.run.id) == [None]
-    done = operations.confirm(keyed, second.run.id, signed(keys, "bob"))
-    assert not done.closed  # bob's is the one signed confirmation of this run: alice signs again here
-    assert operations.confirm(keyed, second.run.id, signed(keys, "alice", reference=None)).closed
-    assert rows(keyed, second)[STEP].detail == "done, confirmed by bob@example.org and alice@example.org"
+    second = expel(keyed)  # takes the step over, with alice's confirmation and its signature
+    (proof,) = keyed.journal.confirmation_proofs(second.run.id)
+    assert proof is not None and proof["principal"] == "alice@example.org"
+    with pytest.raises(OffboardError, match=r"^alice@example\.org already confirmed step"):
+        operations.confirm(keyed, second.run.id, signed(keys, "alice", reference=None))
+    assert operations.confirm(keyed, second.run.id, signed(keys, "bob")).closed  # the second person only
+    assert rows(keyed, second)[STEP].detail == "done, confirmed by alice@example.org and bob@example.org"
 
 
 def test_confirmations_recorded_without_a_proof_are_reported_without_an_os_user_or_signature(org, session):
