@@ -18,7 +18,7 @@ from offboard.operations.approving import refuse_unapproved_run
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.planning import plan_reinstatement
 from offboard.operations.revoke import PlanResult, finish_interrupted_instead, no_notice, refuse_unread, save
-from offboard.operations.running import apply_new_plan, require_signing
+from offboard.operations.running import apply_new_plan, refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
 from offboard.plans.restoring import REINSTATE
@@ -93,6 +93,7 @@ def reinstate_due(session: Session, yes: bool = False, unsigned: bool = False,
         result.members.append(due)
         ui.note(f"{member_id}: suspended until {until}; reinstating.")
         try:
+            refuse_if_interrupted(session, member_id, "then reinstate again")  # not finished here, unasked
             due.result = reinstate(session, ReinstateRequest(member_id, yes=yes, unsigned=unsigned), ui)
         except OffboardError as exc:
             due.error = str(exc)

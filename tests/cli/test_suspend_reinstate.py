@@ -280,3 +280,19 @@ steps:
       - id: remove-signer
         title: Remove the member as signer and close their cards
 """
+
+
+def test_reinstate_due_leaves_an_unfinished_run_to_a_person(org, cli, monkeypatch):
+    today = date.today()
+    assert cli("suspend", "m042", "--until", today.isoformat(), "--reason", REASON, "--playbook", "test", "--yes",
+               "--unsigned")[0] == 3
+    journal = Journal(org.root / ".offboard" / "journal.sqlite3")
+    run = journal.runs(limit=1)[0].id
+    journal.mark_intent(run, "fake", "fake:group:eng")  # as if a later resume of it had been killed
+    journal.close()
+    monkeypatch.setattr(offboard.clock, "today", lambda: today + timedelta(days=1))
+    writes = org.fake.load()["writes"]
+    code, _, err = cli("reinstate", "--due", "--yes", "--unsigned")
+    assert code == 1
+    assert f"m042 (suspended until {today.isoformat()}) was not reinstated: run {run} for m042 is unfinished: " in err
+    assert org.fake.load()["writes"] == writes
