@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from offboard.errors import ConfigurationError
@@ -61,4 +62,20 @@ def open_private(path: Path, flags: int, what: str, fix: str) -> int:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise ConfigurationError(f"{what} {path} is a symbolic link: offboard opens no link in its state folder; "
                                      f"{fix}") from None
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` all at once or not at all (temp file, fsync, rename: a crash leaves the old file or the new
+    one, never half), 0600; a failure leaves no temp file behind."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
         raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +18,7 @@ from offboard.approvals.statement import (
 )
 from offboard.clock import utc_now
 from offboard.errors import ConfigurationError, OffboardError
-from offboard.files import private_dir
+from offboard.files import private_dir, write_atomic
 from offboard.report.signing import sshsig
 from offboard.report.signing.allowed_signers import verify_signature
 from offboard.report.signing.sshsig import SignatureError
@@ -105,26 +103,12 @@ def sign_approval(plan_path: Path, plan: Plan, principal: str, decision: str, si
     path = statement_path(plan_path, principal)
     try:
         private_dir(path.parent)
-        _write(path, data)
-        _write(signature_path(path), armored.encode())
+        write_atomic(path, data)
+        write_atomic(signature_path(path), armored.encode())
     except OSError as exc:
         raise ConfigurationError(f"cannot write the approval to {path} ({exc.strerror or exc}): make the plan's folder "
                                  "writable, or copy the plan somewhere you may write") from exc
     return path
-
-
-def _write(path: Path, data: bytes) -> None:
-    """All of it or nothing (a crash leaves the old file or the new one), 0600."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def read_approvals(plan_path: Path, digest: str, approvers_text: str, namespace: str, *, required: int = 0,

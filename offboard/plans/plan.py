@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from offboard.errors import ConfigurationError
+from offboard.files import write_atomic
 from offboard.spi import Account, Action, NotRestorable, Phase
 
 FORMAT = "offboard-plan/1"
@@ -148,20 +148,10 @@ class Plan:
         """Write the plan atomically (all of it or nothing) and private (0600: it names the member's accounts)."""
         self.check_save_path(path)
         text = json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
-        temp: str | None = None
         try:
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # made 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException as exc:
-            if temp is not None:
-                Path(temp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise ConfigurationError(f"cannot save the plan to {path} ({exc.strerror or exc}): give another path") from exc
-            raise
+            write_atomic(path, text.encode("utf-8"))
+        except OSError as exc:
+            raise ConfigurationError(f"cannot save the plan to {path} ({exc.strerror or exc}): give another path") from exc
 
     @classmethod
     def load(cls, path: Path) -> Plan:

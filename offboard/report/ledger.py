@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import rfc8785
 
-from offboard.files import private_dir
+from offboard.files import private_dir, write_atomic
 from offboard.report import markdown as report_markdown
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
@@ -88,21 +87,6 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file, fsync, rename: a crash leaves the old file or the new one, never half."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 class Ledger:
     """Appends reports under a lock and reads them back in order."""
 
@@ -150,13 +134,13 @@ class Ledger:
             }
             data = rfc8785.dumps(full)
             for name, content in files.items():  # before the report: it exists only once all it names does
-                _write_atomic(self.directory / name, content)
+                write_atomic(self.directory / name, content)
             base = self.directory / f"{stem}-{_slug(kind.lower(), 'report')}"
             entry = Entry(base.with_suffix(".json"), seq)
-            _write_atomic(entry.md_path, markdown_of(json.loads(data)))  # of the signed bytes: what verify re-renders
+            write_atomic(entry.md_path, markdown_of(json.loads(data)))  # of the signed bytes: what verify re-renders
             if signer is not None:
-                _write_atomic(entry.sig_path, signer.sign(data, report_namespace(domain)).encode())
-            _write_atomic(entry.path, data)  # last: the report exists only once it is complete
+                write_atomic(entry.sig_path, signer.sign(data, report_namespace(domain)).encode())
+            write_atomic(entry.path, data)  # last: the report exists only once it is complete
             dir_fd = os.open(self.directory, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
@@ -190,7 +174,7 @@ class Ledger:
     def rewrite_markdown(self, entry: Entry, document: Mapping[str, Any]) -> None:
         """Write ``entry``'s ``.md`` again from its (verified) document, under the ledger's lock."""
         with self._locked():
-            _write_atomic(entry.md_path, markdown_of(document))
+            write_atomic(entry.md_path, markdown_of(document))
 
     def reports(self) -> Iterator[dict[str, Any]]:
         """Every report, parsed, in seq order, NOT verified: anything that believes the ledger reads it through
