@@ -72,14 +72,7 @@ def approve(session: Session, request: ApproveRequest, ui: Interaction | None = 
     if problem:
         raise OffboardError(f"--decision cannot be signed: {problem}")
     approvers = load_approvers(session, settings)
-    wanted = None
-    if request.as_principal is not None:
-        wanted = approvers.spelling(request.as_principal)
-        if wanted is None:
-            raise OffboardError(f"{request.as_principal!r} is not an approver in {approvers.source} (approvers: "
-                                f"{', '.join(sorted(approvers.names.values()))}): pass --as with one of them")
-    signer = approver_signer(session, request.key, approvers, wanted)
-    principal = _principal(approvers, signer, wanted)
+    signer, principal = approver_identity(session, approvers, request.key, request.as_principal)
     member_id = str(plan.member.get("id"))
     ui.show_plan(plan)
     ui.note(f"Approving this {plan.kind} plan ({plan.digest}) as {principal} with key {signer.fingerprint}. Nothing is "
@@ -217,6 +210,20 @@ def load_approvers(session: Session, settings: ApprovalSettings) -> Approvers:
         raise ConfigurationError(f"approvers file {path} ([approvals] approvers) does not exist: create it with one line "
                                  "per approver, PRINCIPAL ssh-ed25519 AAAA... (their public key)")
     return Approvers.parse(decode_text(read_bytes(path, f"approvers file {path}"), f"approvers file {path}"), str(path))
+
+
+def approver_identity(session: Session, approvers: Approvers, key: str | None,
+                      as_principal: str | None) -> tuple[Signer, str]:
+    """The approver's key (``--key``, else ``$OFFBOARD_APPROVER_KEY``) and their principal in the approvers file
+    (``--as``, else the one listed for the key): what signs an approval or a confirmation."""
+    wanted = None
+    if as_principal is not None:
+        wanted = approvers.spelling(as_principal)
+        if wanted is None:
+            raise OffboardError(f"{as_principal!r} is not an approver in {approvers.source} (approvers: "
+                                f"{', '.join(sorted(approvers.names.values()))}): pass --as with one of them")
+    signer = approver_signer(session, key, approvers, wanted)
+    return signer, _principal(approvers, signer, wanted)
 
 
 def _principal(approvers: Approvers, signer: Signer, wanted: str | None) -> str:

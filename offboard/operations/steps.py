@@ -103,7 +103,7 @@ def confirm(session: Session, run_id: str, request: ConfirmRequest) -> ConfirmRe
 def _signing(session: Session, request: ConfirmRequest) -> Signing | None:
     """With approvers configured: how this confirmation is signed (not at all without a key); None without them."""
     from offboard.approvals import approval_namespace
-    from offboard.operations.approving import APPROVER_KEY_ENV, _principal, approver_signer, load_approvers
+    from offboard.operations.approving import APPROVER_KEY_ENV, approver_identity, load_approvers
 
     settings = session.config.approvals
     if not settings.configured:
@@ -119,11 +119,5 @@ def _signing(session: Session, request: ConfirmRequest) -> Signing | None:
             raise OffboardError("--as PRINCIPAL says whose key signs: pass --key PATH|agent with it")
         return Signing(namespace)
     approvers = load_approvers(session, settings)
-    wanted = None
-    if request.as_principal is not None:
-        wanted = approvers.spelling(request.as_principal)
-        if wanted is None:
-            raise OffboardError(f"{request.as_principal!r} is not an approver in {approvers.source} (approvers: "
-                                f"{', '.join(sorted(approvers.names.values()))}): pass --as with one of them")
-    signer = approver_signer(session, request.key, approvers, wanted)
-    return Signing(namespace, approvers, signer, _principal(approvers, signer, wanted))
+    signer, principal = approver_identity(session, approvers, request.key, request.as_principal)
+    return Signing(namespace, approvers, signer, principal)
