@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from offboard.errors import ExitCode, OffboardError
-from offboard.operations.approving import refuse_unapproved_run
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.planning import plan_reinstatement
-from offboard.operations.revoke import PlanResult, finish_interrupted_instead, no_notice, refuse_unread, save
-from offboard.operations.running import apply_new_plan, refuse_if_interrupted, require_signing
+from offboard.operations.revoke import PlanResult, decide, no_notice
+from offboard.operations.running import refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
 from offboard.plans.plan import Plan
 from offboard.plans.restoring import REINSTATE
@@ -41,22 +40,8 @@ def reinstate(session: Session, request: ReinstateRequest, ui: Interaction | Non
     if request.save_plan:
         Plan.check_save_path(request.save_plan)
     person = session.member(request.member)
-    applying = not (request.dry_run or request.save_plan)
-    if applying:
-        require_signing(session, request.unsigned)
-    with session.member_lock(person.id):
-        if applying and (finished := finish_interrupted_instead(session, person.id, request.yes, ui)):
-            return finished
-        if applying:
-            refuse_unapproved_run(session, REINSTATE, person.id)
-        plan, connectors = plan_reinstatement(session, person, no_notice(session, request.no_notice))
-        ui.show_plan(plan)
-        if request.save_plan:
-            return save(session, plan, request.save_plan)
-        if request.dry_run:
-            return PlanResult(plan)
-        refuse_unread(plan, partial=False)
-        return PlanResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
+    return decide(session, REINSTATE, person.id, request,
+                  lambda: plan_reinstatement(session, person, no_notice(session, request.no_notice)), ui)
 
 
 @dataclass

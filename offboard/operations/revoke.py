@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from offboard.apply.handover import notices_sent
 from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
@@ -23,6 +25,7 @@ from offboard.operations.running import (
 from offboard.operations.session import Session
 from offboard.plans.discovery import build_plan, discover_system, member_entry
 from offboard.plans.plan import Plan, SystemPlan
+from offboard.spi import Connector
 
 
 @dataclass(frozen=True)
@@ -106,28 +109,59 @@ def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str,
     person = session.member(request.member)
     book = session.playbook(request.playbook)
     connectors = session.connectors_for(book)
+
+    def plan_it() -> tuple[Plan, Mapping[str, Connector]]:
+        _mention_waiting_run(session, person.id, ui)
+        told = {**(terms or {}), "decided": today().isoformat(), "sent": notices_sent(session.journal, person.id, kind)}
+        return build_plan(kind, session.org, person, book, connectors, session.retry, told,
+                          no_notice(session, request.no_notice)), connectors
+
+    def findable(plan: Plan) -> None:
+        if not plan.playbook["ref"]:
+            raise ConfigurationError(f"the playbook {book.path} is outside the config's folder, so another clone "
+                                     "could not find it to apply the plan: copy it into playbooks/ beside the "
+                                     "config and plan again")
+
+    return decide(session, kind, person.id, request, plan_it, ui, request.partial, findable)
+
+
+class Handling(Protocol):
+    """What a request says to do with its new plan: show it (``dry_run``), save it, or apply it."""
+
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def save_plan(self) -> Path | None: ...
+    @property
+    def yes(self) -> bool: ...  # apply without asking
+    @property
+    def unsigned(self) -> bool: ...  # apply without a signing key
+
+
+def decide(session: Session, kind: str, member_id: str, request: Handling,
+           plan_it: Callable[[], tuple[Plan, Mapping[str, Connector]]], ui: Interaction, partial: bool = False,
+           check_saveable: Callable[[Plan], None] | None = None) -> PlanResult:
+    """The one way a new plan of any kind is made and handled: under the member's lock, an interrupted run is
+    finished instead and an unapproved one refused (when applying), then the plan is shown and saved, left
+    (dry run), or applied to its signed report. ``plan_it`` reads the systems; ``partial``: systems that could
+    not be read wait for ``resume``."""
     applying = not (request.dry_run or request.save_plan)
     if applying:
         require_signing(session, request.unsigned)
-    with session.member_lock(person.id):
-        if applying and (finished := finish_interrupted_instead(session, person.id, request.yes, ui)):
+    with session.member_lock(member_id):
+        if applying and (finished := finish_interrupted_instead(session, member_id, request.yes, ui)):
             return finished
         if applying:
-            refuse_unapproved_run(session, kind, person.id)
-        _mention_waiting_run(session, person.id, ui)
-        told = {**(terms or {}), "decided": today().isoformat(), "sent": notices_sent(session.journal, person.id, kind)}
-        plan = build_plan(kind, session.org, person, book, connectors, session.retry, told,
-                          no_notice(session, request.no_notice))
+            refuse_unapproved_run(session, kind, member_id)
+        plan, connectors = plan_it()
         ui.show_plan(plan)
         if request.save_plan:
-            if not plan.playbook["ref"]:
-                raise ConfigurationError(f"the playbook {book.path} is outside the config's folder, so another clone "
-                                         "could not find it to apply the plan: copy it into playbooks/ beside the "
-                                         "config and plan again")
+            if check_saveable is not None:
+                check_saveable(plan)
             return save(session, plan, request.save_plan)
         if request.dry_run:
             return PlanResult(plan)
-        refuse_unread(plan, request.partial)
+        refuse_unread(plan, partial)
         return PlanResult(plan, run=apply_new_plan(session, plan, connectors, request.yes, ui))
 
 
