@@ -18,17 +18,24 @@ if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
 
 
 NoNoticeOption = typer.Option(False, "--no-notice", help="Leave the written notice out; the report says so, and who.")
+# the options expel, suspend and reinstate share, said once
+MemberArgument = typer.Argument(..., help="Member id or email, as in the roster.")
+DryRunOption = typer.Option(False, "--dry-run", help="Show what would change, change nothing.")
+YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first).")
+SavePlanOption = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later.")
+UnsignedOption = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned.")
+PartialOption = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume.")
 
 
 @app.command()
 def expel(
-    member: str = typer.Argument(..., help="Member id or email, as in the roster."),
+    member: str = MemberArgument,
     playbook: str = typer.Option("expel", "--playbook", "-p", help="Playbook name or path to a .yaml file."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change, change nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
-    save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
-    unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
-    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    dry_run: bool = DryRunOption,
+    yes: bool = YesOption,
+    save_plan: Path | None = SavePlanOption,
+    unsigned: bool = UnsignedOption,
+    partial: bool = PartialOption,
     no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -42,15 +49,15 @@ def expel(
 
 @app.command()
 def suspend(
-    member: str = typer.Argument(..., help="Member id or email, as in the roster."),
+    member: str = MemberArgument,
     until: str = typer.Option(..., "--until", help="The suspension's last day, YYYY-MM-DD (UTC)."),
     reason: str = typer.Option(..., "--reason", help="Why, as the committee decided; the signed report records it."),
     playbook: str = typer.Option("suspend", "--playbook", "-p", help="Playbook name or path to a .yaml file."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change, change nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
-    save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
-    unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
-    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    dry_run: bool = DryRunOption,
+    yes: bool = YesOption,
+    save_plan: Path | None = SavePlanOption,
+    unsigned: bool = UnsignedOption,
+    partial: bool = PartialOption,
     no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -68,9 +75,9 @@ def reinstate(
     member: str | None = typer.Argument(None, help="Member id or email, as in the roster."),
     due: bool = typer.Option(False, "--due", help="Every member whose suspension has ended (for a nightly timer)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would come back, change nothing."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first)."),
-    save_plan: Path | None = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later."),
-    unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned."),
+    yes: bool = YesOption,
+    save_plan: Path | None = SavePlanOption,
+    unsigned: bool = UnsignedOption,
     no_notice: bool = NoNoticeOption,
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -110,7 +117,7 @@ def apply_plan(
     plan_file: Path = typer.Argument(..., help="A plan saved with --save-plan."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key."),
-    partial: bool = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume."),
+    partial: bool = PartialOption,
     emergency: bool = typer.Option(False, "--emergency", help="With one approval, where [approvals] emergency allows it."),
     reason: str | None = typer.Option(None, "--reason", help="Why this cannot wait for every approval (with --emergency)."),
     config: str | None = ConfigOption,
