@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from offboard.apply.holding import holds
-from offboard.apply.journal import ActionRow, Journal, RunRow
+from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.runs import finish, get_run
 from offboard.apply.states import Progress
 from offboard.spi import Phase, State
@@ -32,7 +32,7 @@ def carry_over(journal: Journal, run_id: str) -> list[str]:
     run = get_run(journal, run_id)
     mine = {r.action.id: r for r in journal.actions(run_id) if r.action.phase is Phase.MANUAL}
     changed: list[str] = []
-    since = _same_direction_since(journal, run)
+    since = _runs_back(journal, run.member_id, run.kind, same=True, exclude=run.id)
     for earlier in journal.member_steps(run.member_id):
         row = mine.get(earlier.action.id)
         if earlier.run_id not in since or row is None or row.system != earlier.system \
@@ -73,27 +73,24 @@ def _closed_by_people(journal: Journal, row: ActionRow) -> bool:
     return any(c.system == row.system and c.action_id == row.action.id for c in journal.confirmations(row.run_id))
 
 
-def _same_direction_since(journal: Journal, run: RunRow) -> set[str]:
-    """The member's earlier runs of this run's direction, back to the last run of the other one."""
-    return _runs_since(journal, run.member_id, run.kind, exclude=run.id)
-
-
-def _runs_since(journal: Journal, member_id: str, kind: str, exclude: str = "") -> set[str]:
-    since: set[str] = set()
+def _runs_back(journal: Journal, member_id: str, kind: str, same: bool, exclude: str = "") -> set[str]:
+    """The member's latest runs of ``kind``'s direction (``same``) or of the other one, newest first, back to
+    the first run that is not: the revocation in force, or the reinstatement just before it."""
+    runs: set[str] = set()
     for earlier in journal.runs(member_id, limit=10_000):  # newest first
         if earlier.id == exclude:
             continue
-        if (earlier.kind == REINSTATE) != (kind == REINSTATE):
+        if ((earlier.kind == REINSTATE) == (kind == REINSTATE)) != same:
             break
-        since.add(earlier.id)
-    return since
+        runs.add(earlier.id)
+    return runs
 
 
 def notices_sent(journal: Journal, member_id: str, kind: str) -> list[str]:
     """The decisions (``template|until``) the notices of the member's earlier runs of this direction told of, by
     their ``observed`` proof: a new run of the same decision, on any day, does not tell them again."""
     sent = []
-    for run_id in sorted(_runs_since(journal, member_id, kind)):
+    for run_id in sorted(_runs_back(journal, member_id, kind, same=True)):
         for row in journal.actions(run_id):
             proof = row.observed.get("notice") if isinstance(row.observed, dict) else None
             if isinstance(proof, dict) and proof.get("key"):
@@ -109,7 +106,7 @@ def supersede(journal: Journal, run_id: str) -> list[str]:
     run = get_run(journal, run_id)
     word = "reinstated" if run.kind == REINSTATE else "revoked again"
     changed = []
-    for earlier in sorted(_opposite_before(journal, run)):
+    for earlier in sorted(_runs_back(journal, run.member_id, run.kind, same=False, exclude=run.id)):
         rows = [r for r in journal.actions(earlier) if r.state in OPEN]
         for row in rows:
             journal.record_outcome(earlier, row.system, row.action.id, State.SKIPPED, attempts=0,
@@ -118,15 +115,3 @@ def supersede(journal: Journal, run_id: str) -> list[str]:
             finish(journal, earlier)
             changed.append(earlier)
     return changed
-
-
-def _opposite_before(journal: Journal, run: RunRow) -> set[str]:
-    """The member's runs of the other direction, newest first back to the last run of this one's."""
-    runs: set[str] = set()
-    for earlier in journal.runs(run.member_id, limit=10_000):  # newest first
-        if earlier.id == run.id:
-            continue
-        if (earlier.kind == REINSTATE) == (run.kind == REINSTATE):
-            break
-        runs.add(earlier.id)
-    return runs
