@@ -9,10 +9,10 @@ has ended: the nightly timer beside the audit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any
 
+from offboard import clock
+from offboard.audit.facts import read_ledger
 from offboard.errors import ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.planning import plan_reinstatement
@@ -73,8 +73,10 @@ def reinstate_due(session: Session, yes: bool = False, unsigned: bool = False,
     require_signing(session, unsigned)
     ledger = trusted_ledger(session.config, session.journal)
     result = DueResult()
-    for member_id, until in ended_suspensions(ledger.reports, today_utc()).items():
-        due = Due(member_id, until)
+    today = clock.today()  # looked up here: a test that moves the clock's day moves this one
+    ended = {m: r.until for m, r in read_ledger(ledger.reports).revoked.items() if r.kind == "suspend" and r.ended(today)}
+    for member_id, until in ended.items():
+        due = Due(member_id, str(until))
         result.members.append(due)
         ui.note(f"{member_id}: suspended until {until}; reinstating.")
         try:
@@ -84,35 +86,3 @@ def reinstate_due(session: Session, yes: bool = False, unsigned: bool = False,
             due.error = str(exc)
             ui.note(f"{member_id} was not reinstated: {exc}")
     return result
-
-
-def ended_suspensions(reports: list[dict[str, Any]], today: date) -> dict[str, str]:
-    """Member id -> ``until`` of each member whose latest revocation is a suspension that ended before ``today``.
-
-    A suspend report without terms (an audit's fix of a suspended member) keeps the terms before it.
-    """
-    until: dict[str, str | None] = {}
-    for report in reports:
-        member_id = (report.get("member") or {}).get("id")
-        kind = report.get("kind")
-        if not member_id or kind not in ("suspend", "expel", REINSTATE):
-            continue
-        terms = report.get("suspension") or {}
-        if kind != "suspend":
-            until[member_id] = None
-        elif terms.get("until") or member_id not in until:
-            until[member_id] = terms.get("until")
-    ended = {}
-    for member_id, last_day in until.items():
-        try:
-            if last_day and date.fromisoformat(str(last_day)) < today:
-                ended[member_id] = str(last_day)
-        except ValueError:
-            continue
-    return ended
-
-
-def today_utc() -> date:
-    from offboard.clock import today
-
-    return today()
