@@ -39,6 +39,7 @@ class Config:
     org_domain: str
     roster_path: Path
     state_dir: Path
+    roster_columns: Mapping[str, str] = field(default_factory=dict)  # [roster] columns: field -> the file's header
     connectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     signing: Mapping[str, Any] = field(default_factory=dict)
     audit: Mapping[str, Any] = field(default_factory=dict)
@@ -154,6 +155,7 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
     if domain and ("." not in domain or "@" in domain or "/" in domain):
         problems.append(f"[org] domain '{domain}' is not a domain name like example.org")
     roster_value = text(roster, "roster", "path")
+    roster_columns = _roster_columns(roster, problems)
     state_origin = f"${STATE_ENV}" if environ.get(STATE_ENV) else "[state] dir"
     state_value = environ.get(STATE_ENV) or text(state, "state", "dir", ".offboard")
     connectors = table("connectors")
@@ -182,6 +184,7 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         org_domain=domain.lower(),
         roster_path=resolve(roster_value),
         state_dir=resolve(state_value),
+        roster_columns=roster_columns,
         connectors={k: dict(v) for k, v in connectors.items()},
         signing=dict(signing),
         audit=dict(audit),
@@ -189,6 +192,21 @@ def parse_config(data: Mapping[str, Any], path: Path, environ: Mapping[str, str]
         approvals=approvals,
         notice=dict(notice),
     )
+
+
+def _roster_columns(roster: Mapping[str, Any], problems: list[str]) -> dict[str, str]:
+    """``[roster] columns = { id = "Member ID" }``: which header of the file holds which field."""
+    for key in sorted(set(roster) - {"path", "columns"}):
+        problems.append(f"[roster]: unknown key '{key}' (known: path, columns)")
+    columns = roster.get("columns", {})
+    example = '[roster] columns = { id = "Member ID", email = "E-mail" }'
+    if not isinstance(columns, Mapping):
+        problems.append(f"[roster] columns must be a table of field = \"header\", e.g. {example}")
+        return {}
+    bad = [k for k, v in columns.items() if not isinstance(v, str) or not v.strip()]
+    if bad:
+        problems.append(f"[roster] columns: {', '.join(bad)} must name a column header as text, e.g. {example}")
+    return {k: v for k, v in columns.items() if k not in bad}
 
 
 def _approvals(table: Mapping[str, Any], resolve: Callable[[str], Path], problems: list[str]) -> ApprovalSettings:

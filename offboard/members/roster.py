@@ -1,7 +1,8 @@
 """The roster: who the members are, and who they are in each system.
 
 CSV or TOML. Required: ``id, name, email, personal_email, status``. Any other column
-is an identity override named after a system (``slack = U024BE7LH``).
+is an identity override named after a system (``slack = U024BE7LH``). Headers spelled
+otherwise (``Member ID``, ``E-mail``) are mapped by ``offboard.members.columns``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import io
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from offboard.config import decode_text, read_bytes
 from offboard.errors import ConfigurationError, MemberNotFound
+from offboard.members.columns import ColumnMap, map_columns
 from offboard.spi import Member
 
 REQUIRED = ("id", "name", "email", "personal_email", "status")
@@ -30,6 +32,7 @@ MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 class Roster:
     path: Path
     members: tuple[Member, ...]
+    columns: ColumnMap = field(default_factory=lambda: ColumnMap({}))  # how the file's headers were read
 
     def __iter__(self) -> Iterator[Member]:
         return iter(self.members)
@@ -63,28 +66,33 @@ class Roster:
         return f"no member '{query}' in the roster{suggestion}"
 
 
-def load_roster(path: Path) -> Roster:
+def load_roster(path: Path, columns: Mapping[str, str] | None = None) -> Roster:
+    """Read the roster; ``columns`` is the config's ``[roster] columns`` (field -> the file's header)."""
     if not path.is_file():
         raise ConfigurationError(f"roster {path} does not exist: fix [roster] path in the config")
     if path.suffix.lower() == ".toml":
         rows = _toml_rows(path)
+        headers = list(dict.fromkeys(h for _, row in rows for h in row))
     elif path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
+        headers, rows = _csv_rows(path)
     else:
         raise ConfigurationError(f"roster {path}: use a .csv or .toml file")
-    return Roster(path, tuple(_members(path, rows)))
+    mapping = map_columns(headers, columns or {}, path.name)
+    missing = [c for c in REQUIRED if c not in mapping.fields.values()]
+    if missing and path.suffix.lower() == ".csv":  # a TOML member is checked field by field
+        raise ConfigurationError(f"{path.name}: missing column(s) {', '.join(missing)}; the header needs "
+                                 f"{','.join(REQUIRED)}, or name your own columns in the config: "
+                                 f'[roster] columns = {{ {missing[0]} = "Your header" }}')
+    return Roster(path, tuple(_members(path, [(where, mapping.apply(row)) for where, row in rows])), mapping)
 
 
-def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+def _csv_rows(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
     text = decode_text(read_bytes(path, f"roster {path.name}"), path.name, encoding="utf-8-sig",
                        fix='save it as UTF-8 (a spreadsheet\'s "CSV UTF-8") and try again')
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            header = ",".join(REQUIRED)
-            raise ConfigurationError(f"{path.name}: missing column(s) {', '.join(missing)}; the header needs {header}")
-        return [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
+        headers = list(reader.fieldnames or [])
+        return headers, [(f"{path.name}:{reader.line_num}", dict(row)) for row in reader]
     except csv.Error as exc:
         raise ConfigurationError(f"{path.name}:{reader.line_num}: not valid CSV ({exc}): fix the line and try again") from exc
 

@@ -10,6 +10,7 @@ from offboard.files import check_private_dir
 from offboard.operations.session import Session
 from offboard.spi import Capability, registry
 from offboard.spi.endpoints import endpoint_note
+from offboard.spi.errors import describe
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Checkup:
     problems: dict[str, list[str]] = field(default_factory=dict)  # per configured connector
     endpoints: dict[str, list[Endpoint]] = field(default_factory=dict)  # per configured connector: its overrides
     state_problems: list[str] = field(default_factory=list)  # the state folder, locks/, reports/
+    roster_columns: list[tuple[str, str]] = field(default_factory=list)  # header -> field, where they differ
 
     @property
     def exit_code(self) -> ExitCode:
@@ -64,7 +66,8 @@ def doctor(session: Session) -> Checkup:
     A table a connector refuses (an unknown key, a plain-http endpoint) is an error, as in every
     command; what the systems answer is reported per connector, with the endpoints it overrides.
     """
-    checkup = Checkup(session.config, len(session.roster.members))
+    roster = session.roster
+    checkup = Checkup(session.config, len(roster.members), roster_columns=roster.columns.renamed)
     for folder in session.config.state_folders:
         try:
             check_private_dir(folder)
@@ -77,7 +80,7 @@ def doctor(session: Session) -> Checkup:
             checkup.endpoints[name] = [Endpoint(key, url, endpoint_note(url)) for key, url in connector.endpoints().items()]
             checkup.problems[name] = connector.test_connection()
         except Exception as exc:  # doctor reports, it does not crash
-            checkup.problems[name] = [f"{type(exc).__name__}: {exc}"]
+            checkup.problems[name] = [f"could not be checked: {describe(exc)}"]
     if session.config.notice:  # [notice]: how the written notice is sent, and whether it can be
         notice = session.connector("notice")
         if notice is not None:

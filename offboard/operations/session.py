@@ -61,7 +61,7 @@ class Session:
 
     @cached_property
     def roster(self) -> Roster:
-        return load_roster(self.config.roster_path)
+        return load_roster(self.config.roster_path, self.config.roster_columns)
 
     @cached_property
     def journal(self) -> Journal:
