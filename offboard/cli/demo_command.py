@@ -13,26 +13,63 @@ from rich.console import Console
 from offboard.cli.app import app, console, say
 from offboard.cli.prompts import TerminalInteraction
 from offboard.cli.render import show_summary
+from offboard.errors import OffboardError
 
 if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.plans.plan import Plan
 
 if TYPE_CHECKING:
-    from offboard.operations.demo import DemoResult
+    from offboard.operations.demo import DemoResult, ServedOrg
 
 
 @app.command("demo")
 def run_demo(
-    keep: Path | None = typer.Option(None, "--keep", help="Write the sample org to DIR and keep it (default: a temp dir)."),
+    keep: Path | None = typer.Option(None, "--keep", metavar="DIR",
+                                     help="Write the sample org to DIR and keep it (default: a temp dir)."),
+    serve: Path | None = typer.Option(None, "--serve", metavar="DIR",
+                                      help="Write a fresh sample org to DIR and keep its emulators running until "
+                                           "Ctrl-C, to try every command on it."),
 ) -> int:
-    """Expel, suspend and reinstate members of a sample org on the built-in sandbox: no credentials, no network."""
+    """Expel, suspend and reinstate members of a sample org on the built-in sandbox: no credentials, no network.
+
+    Example: offboard demo --serve ~/offboard-sandbox
+    """
     from offboard.operations.demo import demo  # emulators and key generation: only for this command
+    from offboard.operations.demo import serve as serve_org
+
+    if keep and serve:
+        raise OffboardError("give --keep DIR to look at a finished demo, or --serve DIR to try the commands (not both)")
+    if serve:
+        serve_org(serve, _until_interrupted)
+        say("Emulators stopped. The sample org's files stay in " + str(serve) + ".")
+        return 0
 
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
     with holder as folder:  # shown before a temporary sandbox is removed: the notices are read from it
         result = demo(Path(folder), Narration(console, console), lambda run: show_summary(console, run))
         show_proof(result, kept=keep is not None)
     return result.exit_code
+
+
+def _until_interrupted(org: ServedOrg) -> None:
+    """Say how to use the served org, then wait for Ctrl-C."""
+    import threading
+
+    say(f"The sample org is in {org.root}; emulated: {', '.join(org.systems)}.")
+    for name, why in org.skipped.items():
+        say(f"  ({name} is left out: {why})")
+    say("In another terminal, point offboard at it (the sandbox's credentials are in the file, not shown here):")
+    say(f"  . {org.env_file}")
+    say("Then try, for instance:")
+    for command in ("offboard doctor", "offboard expel m042 --dry-run", "offboard expel m042",
+                    "offboard status", "offboard suspend m007 --until 2099-01-01 --reason \"probation\"",
+                    "offboard reinstate m007", "offboard audit", "offboard verify"):
+        say(f"  {command}")
+    say("Press Ctrl-C here to stop the emulators.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print()
 
 
 class Narration(TerminalInteraction):

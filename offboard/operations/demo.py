@@ -7,6 +7,7 @@ only this command needs.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from offboard import operations
 from offboard.apply.runs import RunSummary
 from offboard.clock import today
 from offboard.errors import ExitCode, OffboardError
+from offboard.files import write_atomic
 from offboard.operations.interaction import Interaction
 from offboard.operations.reinstating import ReinstateRequest
 from offboard.operations.revoke import ExpelRequest, PlanResult, SuspendRequest
@@ -52,8 +54,7 @@ def demo(folder: Path, ui: Interaction, show_run: Callable[[RunSummary], None] =
     Each step is the operation its command runs, with its request: ``offboard expel MEMBER --dry-run``
     and ``--yes``, ``offboard suspend OTHER --until ... --reason ... --yes``, ``offboard reinstate OTHER --yes``.
     """
-    if folder.exists() and any(folder.iterdir()):
-        raise OffboardError(f"{folder} is not empty: give --keep a new or empty directory")
+    _require_empty(folder, "--keep")
     with sandbox.demo_org(folder) as org:
         ui.note(f"Sandbox: a sample org in {org.root}, with emulated " + ", ".join(sorted(org.sandboxes)) + ".")
         for name, why in org.skipped.items():
@@ -78,6 +79,38 @@ def demo(folder: Path, ui: Interaction, show_run: Callable[[RunSummary], None] =
             signers = (org.root / "keys" / "allowed_signers").read_text()
             return DemoResult(org.root, result, verify_ledger(session.config.reports_dir, signers), suspension,
                               reinstatement)
+
+
+@dataclass(frozen=True)
+class ServedOrg:
+    """The sample org while its emulators run: where it is and how a shell points ``offboard`` at it."""
+
+    root: Path
+    config_path: Path
+    env_file: Path  # `. FILE` in a shell: OFFBOARD_CONFIG and the sandbox's credentials
+    systems: tuple[str, ...]
+    skipped: dict[str, str]
+
+
+def serve(folder: Path, ready: Callable[[ServedOrg], None]) -> ServedOrg:
+    """Write the sample org into ``folder``, start its emulators and keep them up while ``ready`` runs.
+
+    Nothing is expelled: the org is fresh, for a person to try every command on (``ready`` returns when
+    they press Ctrl-C). The credentials go to a 0600 file beside the config, never to the screen.
+    """
+    _require_empty(folder, "--serve")
+    with sandbox.demo_org(folder) as org:
+        environ = {"OFFBOARD_CONFIG": str(org.config_path.resolve()), "OFFBOARD_OPERATOR": "demo", **org.environ}
+        env_file = org.root / "sandbox.env"
+        write_atomic(env_file, "".join(f"export {k}={shlex.quote(v)}\n" for k, v in environ.items()).encode())
+        served = ServedOrg(org.root, org.config_path, env_file, tuple(sorted(org.sandboxes)), dict(org.skipped))
+        ready(served)
+    return served
+
+
+def _require_empty(folder: Path, option: str) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OffboardError(f"{folder} is not empty: give {option} a new or empty directory")
 
 
 def _shown(result: PlanResult, show_run: Callable[[RunSummary], None]) -> None:

@@ -113,3 +113,44 @@ def test_the_demo_runs_where_only_the_package_is_installed(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (0, "")
     assert "report(s) verified: signatures good, chain intact." in done.stdout
+
+
+def test_serve_keeps_a_fresh_org_up_for_every_command_while_the_person_is_there(tmp_path: Path, cli):
+    """`offboard demo --serve DIR`: the env file points a shell at the org, whose emulators answer until it returns."""
+    import os
+    import shlex
+
+    from offboard.operations.demo import ServedOrg, serve
+
+    seen: dict[str, object] = {}
+
+    def person(org: ServedOrg) -> None:  # what someone does in another terminal before pressing Ctrl-C
+        environ = {}
+        for line in org.env_file.read_text().splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            environ[key] = shlex.split(value)[0]
+        seen["mode"] = org.env_file.stat().st_mode & 0o777
+        saved = dict(os.environ)
+        os.environ.update(environ)
+        try:
+            seen["doctor"] = cli("doctor")
+            seen["dry run"] = cli("expel", "m042", "--dry-run")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    served = serve(tmp_path / "sandbox", person)
+    assert seen["mode"] == 0o600
+    doctor_code, doctor_out, _ = seen["doctor"]  # type: ignore[misc]
+    assert doctor_code == 0, doctor_out
+    code, out, _ = seen["dry run"]  # type: ignore[misc]
+    assert code == 0 and "Plan: expel m042 Bob Example <bob@example.org>" in out
+    assert not (served.root / ".offboard" / "reports").exists() or not any((served.root / ".offboard" / "reports").iterdir())
+    assert "google" in served.systems and "slack" in served.systems
+
+
+def test_serve_and_keep_together_are_refused(tmp_path: Path, cli):
+    code, out, err = cli("demo", "--keep", str(tmp_path / "a"), "--serve", str(tmp_path / "b"))
+    assert (code, out) == (1, "")
+    assert err == "Error: give --keep DIR to look at a finished demo, or --serve DIR to try the commands (not both)\n"
+    assert list(tmp_path.iterdir()) == []
