@@ -78,3 +78,8 @@ def for_slack(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     text = _CONTROL.sub("", _LINE_BREAK.sub(" ", text))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``plural(1, "change")`` -> "1 change"; ``plural(3, "change")`` -> "3 changes" (``nouns`` when not just +s)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

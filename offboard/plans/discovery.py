@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from offboard.apply.retry import RetryPolicy, call_with_retries
@@ -20,6 +21,7 @@ from offboard.clock import utc_now
 from offboard.plans.plan import NOT_CONFIGURED, Plan, SystemPlan
 from offboard.plans.playbook import Playbook, Step
 from offboard.spi import Action, Connector, Member, describe
+from offboard.text import plural
 
 
 def discover_system(step: Step, connector: Connector | None, member: Member, retry: RetryPolicy,
@@ -33,6 +35,10 @@ def discover_system(step: Step, connector: Connector | None, member: Member, ret
     plan = SystemPlan(step.system, step.connector, title, on_failure=step.on_failure)
     if connector is None:
         plan.note = NOT_CONFIGURED
+        return plan
+    if connector.identity_column and not member.identities.get(step.connector):
+        plan.note = (f"not on the roster for {step.connector}: add a '{step.connector}' column to the roster "
+                     f"with the member's {connector.title} id")
         return plan
     resolved = call_with_retries(lambda: connector.resolve(member), retry)
     if resolved.error is not None:
@@ -77,6 +83,9 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
     with ThreadPoolExecutor(max_workers=max(1, len(first))) as pool:
         found = dict(zip((s.system for s in first), pool.map(
             lambda s: discover_system(s, connectors.get(s.system), member, retry), first), strict=True))
+    for step in playbook.steps:
+        if step.handled_by_api:
+            _say_what_the_apis_handle(found[step.system], [found[name] for name in step.handled_by_api])
     terms = dict(terms or {})
     told = {"kind": kind, **terms, "systems": [p.title for p in found.values() if p.actions]}
     for step in (s for s in playbook.steps if s.system in closing):
@@ -94,6 +103,18 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
         systems=[found[s.system] for s in playbook.steps],
         suspension={k: str(terms[k]) for k in ("until", "reason") if k in terms} if kind == "suspend" else None,
     )
+
+
+def _say_what_the_apis_handle(checklist: SystemPlan, systems: list[SystemPlan]) -> None:
+    """Open each of the checklist's steps with which of ``systems`` this plan handles through their API."""
+    handled = [f"{p.title} ({plural(len(p.actions), 'change')})" for p in systems if p.actions]
+    other = [f"{p.title} ({p.note or 'nothing to do'})" for p in systems if not p.actions]
+    line = " ".join([*([f"Handled through their API by this plan, so not by hand: {', '.join(handled)}."] if handled
+                       else []), *([f"Not handled by this plan: {', '.join(other)}."] if other else [])])
+    checklist.actions = [
+        replace(a, manual=replace(a.manual, instructions=f"{line}\n\n{a.manual.instructions}".strip()))
+        if a.manual is not None else a for a in checklist.actions
+    ]
 
 
 def _title(connector_name: str) -> str:

@@ -19,7 +19,7 @@ from offboard.config import decode_text, read_bytes
 from offboard.errors import ConfigurationError
 
 ON_FAILURE = ("continue", "stop")
-STEP_KEYS = {"connector", "system", "title", "actions", "options", "on_failure", "steps"}
+STEP_KEYS = {"connector", "system", "title", "actions", "options", "on_failure", "steps", "handled_by_api"}
 MANUAL_KEYS = {"id", "title", "instructions", "links", "evidence", "second_confirmer", "reinstate"}
 REINSTATE_KEYS = {"title", "instructions", "links", "evidence", "second_confirmer"}  # a manual step's reverse
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -56,6 +56,9 @@ class Step:
     options: Mapping[str, Any] = field(default_factory=dict)
     on_failure: str = "continue"
     manual_steps: tuple[ChecklistStep, ...] = ()
+    # A checklist's: the playbook's systems that do part of its work through an API (the bank checklist's
+    # finance tools); each of its steps then says which of them this plan handles, so nobody does it twice.
+    handled_by_api: tuple[str, ...] = ()
 
     def discover_options(self) -> dict[str, Any]:
         """What the connector's ``discover`` receives."""
@@ -191,6 +194,12 @@ class _Validator:
             if step.system in seen:
                 self.fail(node, f"system '{step.system}' appears twice: give one of the steps another 'system' name")
             seen.add(step.system)
+        for node, step in zip(steps_node.value if isinstance(steps_node, yaml.SequenceNode) else [], steps, strict=False):
+            for other in step.handled_by_api:
+                if other not in seen:
+                    self.fail(self.mapping(node, "each step").get("handled_by_api"),
+                              f"'handled_by_api' names '{other}', which is not a step of this playbook "
+                              f"(its steps: {', '.join(s.system for s in steps)})")
         if self.problems:
             raise ConfigurationError("; ".join(self.problems))
         return Playbook(name, self.path, sha256, description, tuple(steps))
@@ -224,7 +233,12 @@ class _Validator:
             self.mapping(keys["options"], "'options'")
             options = yaml.safe_load(yaml.serialize(keys["options"])) or {}
         manual = self.manual_steps(keys.get("steps"), connector, system)
-        return Step(connector, system, self.scalar(keys.get("title"), "title"), actions, options, on_failure, manual)
+        handled = self.strings(keys.get("handled_by_api"), "handled_by_api")
+        if handled and not manual:
+            self.fail(keys["handled_by_api"], "'handled_by_api' belongs to a checklist step (connector: manual, "
+                                              "with steps): move it there")
+        return Step(connector, system, self.scalar(keys.get("title"), "title"), actions, options, on_failure, manual,
+                    handled)
 
     def manual_steps(self, node: yaml.Node | None, connector: str, system: str) -> tuple[ChecklistStep, ...]:
         if node is None:

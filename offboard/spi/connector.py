@@ -110,6 +110,9 @@ class Connector(ABC):
     config_fields: ClassVar[tuple[ConfigField, ...]] = ()
     permissions: ClassVar[tuple[str, ...]] = ()  # API scopes / admin rights it needs
     needs_config: ClassVar[bool] = True  # False: usable without a [connectors.NAME] table (a checklist)
+    # True: the member's identity here is only the roster's column named after the connector (a Discord
+    # user id), never guessed from the email; a member without it is "not on the roster for NAME".
+    identity_column: ClassVar[bool] = False
     config_table: ClassVar[str | None] = None  # the top-level table it reads ("notice"); None: [connectors.NAME]
     # A closing step (the written notice): discovered after every other system of the playbook, with their
     # titles in ``options["systems"]``, and applied once every ``cut`` action of every system has finished.
