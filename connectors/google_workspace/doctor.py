@@ -47,15 +47,28 @@ def admin_scopes(config: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def problems(gateway: Gateway, config: Mapping[str, Any]) -> list[str]:
-    """The key, the token endpoint, every scope, the admin and transfer_to, as sentences; none when all is well."""
+    """The key, the token endpoint, every scope, the admin and transfer_to, as sentences; none when all is well.
+
+    Every problem at once where one does not hide the next: the admin is looked up unless the token
+    endpoint refused the key or an admin scope is missing (the admin's token is then refused too).
+    """
     try:
-        found = _scope_problems(gateway) or _admin_problems(gateway)
-        target = config["transfer_to"]
-        if not found and target and gateway.user(target) is None:
-            found = [f"transfer_to {target} is not a user of the domain"]
-        return found
+        found, blocked = _scope_problems(gateway)
     except ConnectorError as exc:
         return [str(exc)]
+    if blocked:
+        return found
+    try:
+        not_admin = _admin_problems(gateway)
+        if not_admin:  # every other directory read would be refused too
+            return found + not_admin
+        target = config["transfer_to"]
+        if target and gateway.user(target) is None:
+            found.append(f"transfer_to {target} is not a user of the domain: set [connectors.google] transfer_to to "
+                         "a mailbox of the domain, or remove it")
+    except ConnectorError as exc:
+        found.append(str(exc))
+    return found
 
 
 def _admin_problems(gateway: Gateway) -> list[str]:
@@ -70,7 +83,8 @@ def _admin_problems(gateway: Gateway) -> list[str]:
     return [] if user and user.get("isAdmin") else [f"{admin} is not a super admin: {fix}"]
 
 
-def _scope_problems(gateway: Gateway) -> list[str]:
+def _scope_problems(gateway: Gateway) -> tuple[list[str], bool]:
+    """The scopes not authorized, as one sentence; and whether the admin cannot be looked up at all."""
     clients, admin = gateway.clients, gateway.admin
     missing: list[str] = []
     for wanted in (gateway.admin_scopes, gateway.user_scopes):  # Gmail grants are per client, not per user
@@ -79,8 +93,9 @@ def _scope_problems(gateway: Gateway) -> list[str]:
             missing += clients.missing_scopes(admin, wanted)
         elif error:
             return [f"the token endpoint refused the service account acting as {admin} ({error}): "
-                    "check the key and that the admin is a user of the domain"]
-    return [str(missing_scopes_error(clients.client_id, admin, missing))] if missing else []
+                    "check the key and that the admin is a user of the domain"], True
+    found = [str(missing_scopes_error(clients.client_id, admin, missing))] if missing else []
+    return found, bool(set(missing) & set(gateway.admin_scopes))  # the admin's token asks for all of them
 
 
 def mail_problems(source: Gateway | GoogleClients, sender: str) -> list[str]:

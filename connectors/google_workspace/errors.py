@@ -50,12 +50,21 @@ def from_http_error(exc: Any, what: str) -> ConnectorError:
     if status == 401:
         return AuthError(f"{said} (the access token was refused: check the service account key)")
     if status == 403:
+        if reason == "accessNotConfigured":
+            return AuthError(f"{what}: {_api_title(message)} is not enabled in the service account's Google Cloud "
+                             f"project: enable it in Google Cloud console > APIs & Services > Library, then try again")
         if reason == "insufficientPermissions":
             return AuthError(f"{said} (authorize every scope the connector lists in {DELEGATION_PAGE})")
         return AuthError(f"{said} (the admin the service account acts as needs the admin privilege for this)")
     if status == 404:
         return NotFoundError(said)
     return FatalError(said)
+
+
+def _api_title(message: str) -> str:
+    """"Gmail API has not been used in project 1 before..." -> "the Gmail API"."""
+    title = message.split(" has not been used", 1)[0].strip()
+    return f"the {title}" if title and " has not been used" in message and len(title) < 60 else "an API it needs"
 
 
 def from_transport_error(exc: BaseException, what: str) -> RetriableError:

@@ -182,7 +182,9 @@ def _relative(path: Path, directory: Path) -> str:
 def gitignore_text() -> str:
     return (f"# written by `offboard init`: never commit these\n"
             f"{STATE_DIR}/\n"
-            f"{KEY}\n")
+            f"{KEY}\n"
+            "secrets/\n"
+            "sandbox.env\n")
 
 
 def config_text(org_name: str, domain: str, roster: str, systems: tuple[str, ...]) -> tuple[str, list[str]]:

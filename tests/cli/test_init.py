@@ -52,7 +52,7 @@ def test_the_key_is_made_as_keygen_makes_it(cli, tmp_path):
 def test_the_gitignore_keeps_the_state_and_the_private_key_out(cli, tmp_path):
     cli("init", str(tmp_path), *FLAGS, "--systems", "manual")
     lines = (tmp_path / ".gitignore").read_text().splitlines()
-    assert lines[1:] == [".offboard/", "keys/offboard_ed25519"] and lines[0].startswith("#")
+    assert lines[1:] == [".offboard/", "keys/offboard_ed25519", "secrets/", "sandbox.env"] and lines[0].startswith("#")
 
 
 def test_one_table_per_system_with_placeholders_the_connectors_name(cli, tmp_path, monkeypatch):

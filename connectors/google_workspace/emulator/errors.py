@@ -56,3 +56,16 @@ def scripted_error(code: int) -> Response:
         return google_error(code, *SCRIPTED[code])
     message = "The service is currently unavailable." if code == 503 else "Internal error encountered."
     return google_error(code, message, "backendError")
+
+
+PROJECT = "123456789012"  # the service account's Cloud project, as Google's message names it
+API_TITLES = {"admin": "Admin SDK API", "gmail": "Gmail API", "licensing": "Enterprise License Manager API"}
+
+
+def api_disabled(service: str) -> Response:
+    """An API the service account's project has not enabled, as Google answers it."""
+    message = (f"{API_TITLES[service]} has not been used in project {PROJECT} before or it is disabled. Enable it by "
+               f"visiting https://console.developers.google.com/apis/api/{service}.googleapis.com/overview?project="
+               f"{PROJECT} then retry. If you enabled this API recently, wait a few minutes for the action to "
+               "propagate to our systems and retry.")
+    return google_error(403, message, "accessNotConfigured", "usageLimits", "PERMISSION_DENIED")

@@ -22,12 +22,14 @@ from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request,
 from ..doctor import ALL_SCOPES
 from . import discovery_check
 from .auth import TokenAuthority
-from .errors import ApiError, google_error, rate_limited, scripted_error
+from .errors import ApiError, api_disabled, google_error, rate_limited, scripted_error
 from .handlers import WorkspaceApi
 from .mail import MailMessage
 from .state import User, Workspace
 
 TOKEN_PATH = "/token"
+# Which Cloud API a method belongs to (what a project enables): Directory and Data Transfer are the Admin SDK.
+SERVICES = {"directory": "admin", "datatransfer": "admin", "gmail": "gmail", "licensing": "licensing"}
 
 
 class GoogleEmulator(Emulator):
@@ -41,6 +43,7 @@ class GoogleEmulator(Emulator):
         self.workspace = Workspace(domain, transfer_polls)
         self.authority = TokenAuthority(domain, granted_scopes)
         self._handlers = WorkspaceApi(self.workspace).handlers()
+        self.disabled_apis: set[str] = set()  # "admin", "gmail", "licensing": not enabled in the Cloud project
 
     # -- controls for tests and the sandbox
 
@@ -81,6 +84,11 @@ class GoogleEmulator(Emulator):
     def revoke_scopes(self, *revoked: str) -> None:
         with self.lock:
             self.authority.granted.difference_update(revoked)
+
+    def disable_api(self, service: str) -> None:
+        """``"admin"`` (Directory and Data Transfer), ``"gmail"`` or ``"licensing"``: not enabled in the project."""
+        with self.lock:
+            self.disabled_apis.add(service)
 
     def set_delegation(self, enabled: bool) -> None:
         """``False``: the service account's client ID is not in the domain-wide delegation list at all."""
@@ -124,6 +132,9 @@ class GoogleEmulator(Emulator):
             method.check_body(request.body)
         except discovery_check.Rejected as exc:
             return google_error(400, str(exc), "badRequest")
+        service = SERVICES.get(method.id.split(".")[0], "admin")
+        if service in self.disabled_apis:
+            return api_disabled(service)
         handler = self._handlers.get(method.id)
         if handler is None:
             return google_error(400, f"the emulator does not implement {method.id}", "badRequest")

@@ -178,3 +178,24 @@ def test_retry_after_comes_from_the_header() -> None:
 
 def emulator_url(problem: str) -> str:
     return problem.split("reaching the token endpoint ")[1].split("/token")[0]
+
+
+def test_an_api_not_enabled_in_the_project_says_where_to_enable_it(
+        emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
+    emulator.disable_api("admin")
+    expected = ("reading user admin@example.org: the Admin SDK API is not enabled in the service account's Google Cloud "
+                "project: enable it in Google Cloud console > APIs & Services > Library, then try again")
+    assert connector.test_connection() == [expected]
+
+
+def test_doctor_names_a_missing_gmail_scope_and_a_wrong_transfer_to_together(
+        emulator: GoogleEmulator, make_connector: Callable[..., GoogleWorkspaceConnector]) -> None:
+    emulator.revoke_scopes(AUTH + "gmail.settings.sharing")
+    connector = make_connector(transfer_to="nobody@example.org")
+    client_id = emulator.authority.client_id
+    assert connector.test_connection() == [
+        f"the service account (client ID {client_id}) is not authorized for scope {AUTH}gmail.settings.sharing (acting "
+        f"as admin@example.org): add it to client ID {client_id} in the Admin console > Security > API controls > "
+        "Domain-wide delegation",
+        "transfer_to nobody@example.org is not a user of the domain: set [connectors.google] transfer_to to a mailbox "
+        "of the domain, or remove it"]
