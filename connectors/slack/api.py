@@ -21,7 +21,9 @@ from . import errors
 from .tiers import METHOD_TIERS, PER_MINUTE
 
 RATE_LIMITS = {
-    **{tier: RateLimit(PER_MINUTE[tier], 60) for tier in ("tier2", "tier3", "tier4")},
+    # Slack counts each method's calls of any minute: at most the tier's number in one window, never a burst
+    # and its refill in the same minute (which drew 429s from 200 channels on).
+    **{tier: RateLimit(PER_MINUTE[tier], 60, window=True) for tier in ("tier2", "tier3", "tier4")},
     # SCIM: DELETE /Users/<id> allows 180 a minute in bursts of 20 (SCIM API rate limits page)
     "scim_write": RateLimit(PER_MINUTE["scim_write"], 60, burst=20),
 }

@@ -10,21 +10,35 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
 class RateLimit:
-    """``requests`` per ``per_seconds``, with a burst of up to ``burst`` (default: ``requests``)."""
+    """``requests`` per ``per_seconds``, with a burst of up to ``burst`` (default: ``requests``).
+
+    ``window``: the service counts the requests of any ``per_seconds`` (Slack's "50 per minute"): never
+    more than ``requests`` in one window, where a refilling bucket would allow a full burst and then
+    its refill within the same minute, and draw 429s.
+    """
 
     requests: float
     per_seconds: float = 60.0
     burst: float | None = None
+    window: bool = False
 
     @property
     def rate(self) -> float:
         return self.requests / self.per_seconds
+
+
+class Limiter(Protocol):
+    waited: float
+
+    def take(self) -> None: ...
 
 
 class TokenBucket:
@@ -47,19 +61,71 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.limit.rate)
                 self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # not a float's rounding short of a token: that would wait forever
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 wait = (1 - self._tokens) / self.limit.rate
                 self.waited += wait
             self._sleep(wait)
 
 
-class Pacer:
-    """The buckets of one connector. Unknown bucket names pace nothing."""
+class SlidingWindow:
+    """At most ``requests`` in any ``per_seconds``: ``take`` blocks until the oldest of them leaves the window.
 
-    def __init__(self, limits: Mapping[str, RateLimit] | None = None) -> None:
-        self.buckets = {name: TokenBucket(limit) for name, limit in (limits or {}).items()}
+    A small ``margin`` covers the time a request takes to reach the service, which counts it on arrival.
+    """
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.limit = limit
+        self.size = max(1, int(limit.requests))
+        self.margin = max(0.25, limit.per_seconds / 100)
+        self._sent: deque[float] = deque()
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.waited = 0.0
+
+    def take(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= self.limit.per_seconds + self.margin:
+                    self._sent.popleft()
+                if len(self._sent) < self.size:
+                    self._sent.append(now)
+                    return
+                wait = self.limit.per_seconds + self.margin - (now - self._sent[0])
+                self.waited += wait
+            self._sleep(wait)
+
+
+def limiter(limit: RateLimit, clock: Callable[[], float] = time.monotonic,
+            sleep: Callable[[float], None] = time.sleep) -> Limiter:
+    return SlidingWindow(limit, clock, sleep) if limit.window else TokenBucket(limit, clock, sleep)
+
+
+class Pacer:
+    """The buckets of one connector. Unknown bucket names pace nothing.
+
+    ``Pacer.shared(key, limits)`` is the one pacer of an API in this process (key: the connector and
+    the account it talks to), so that runs for several members at once share the service's limit.
+    """
+
+    _shared: dict[Hashable, Pacer] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, limits: Mapping[str, RateLimit] | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.buckets = {name: limiter(limit, clock, sleep) for name, limit in (limits or {}).items()}
+
+    @classmethod
+    def shared(cls, key: Hashable, limits: Mapping[str, RateLimit]) -> Pacer:
+        with cls._shared_lock:
+            pacer = cls._shared.get(key)
+            if pacer is None:
+                pacer = cls._shared[key] = cls(limits)
+            return pacer
 
     def pace(self, bucket: str) -> None:
         if (b := self.buckets.get(bucket)) is not None:

@@ -133,11 +133,19 @@ class Session:
         """What a connector gets: the org, secrets, its pacing buckets and the engine's retry of one read."""
         policy = self.retry
         context = ConnectorContext(self.config.org_name, self.config.org_domain, self.config.base_dir, self.environ,
-                                   Pacer(connector_cls.rate_limits if self.paced else {}),
+                                   self._pacer(connector_cls),
                                    retrying=lambda read: retried_read(read, policy), revealing=self._reveal,
                                    peers=self.connector)
         self._contexts.append(context)
         return context
+
+    def _pacer(self, connector_cls: type[Connector]) -> Pacer:
+        """The process's one pacer of this API and account (several members' runs share its limit); none unpaced."""
+        if not self.paced:
+            return Pacer()
+        table = self.config.connectors.get(connector_cls.name, {})
+        key = (connector_cls.name, repr(sorted((k, repr(v)) for k, v in table.items())))
+        return Pacer.shared(key, connector_cls.rate_limits)
 
     def connector(self, system: str) -> Connector | None:
         """The connector of a system named after it (``google``, ``notice``): built once; None when not configured.

@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response
@@ -45,6 +45,7 @@ class SlackEmulator(Emulator):
         self.admin_token = self.issue_token()
         self._soft: deque[tuple[str, float | None]] = deque()
         self._windows: dict[str, deque[float]] = {}
+        self.clock: Callable[[], float] = time.monotonic  # when a call arrives, for the per-minute windows
 
     @property
     def plan(self) -> str:
@@ -171,7 +172,7 @@ class SlackEmulator(Emulator):
         """Seconds to wait when ``key`` already had ``per_minute`` calls in the last minute."""
         if not self.enforce_rate_limits:
             return None
-        now = time.monotonic()
+        now = self.clock()
         window = self._windows.setdefault(key, deque())
         while window and now - window[0] >= 60:
             window.popleft()

@@ -136,3 +136,35 @@ def test_every_call_is_paced_in_its_tier(make_emulator: Make) -> None:
             connector.apply(action)
     assert pacer.paced == ["tier4", "tier3"] * 2  # members check, then kick
     assert set(pacer.paced) <= set(RATE_LIMITS)
+
+
+class FakeTime:
+    """One clock for the pacer and the emulator: a wait moves it on instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_tier_pacing_kicks_from_200_channels_without_one_429(make_emulator: Make) -> None:
+    """Slack counts any minute's calls; a refilling bucket sent 50 at once and its refill within the minute."""
+    emulator = make_emulator("pro")
+    uid = emulator.seed_member(ALICE.email, ALICE.name, private_channels=200)
+    clock = FakeTime()
+    emulator.clock = clock
+    connector = connect(emulator, pacer=Pacer(RATE_LIMITS, clock=clock, sleep=clock.sleep))
+    kicks = [a for a in connector.discover(connector.resolve(ALICE)) if a.kind == "channel-kick"]
+    assert len(kicks) == 200
+    for action in kicks:
+        assert connector.apply_planned(action).state is State.CHANGED
+    assert [r for r in emulator.log if r.status == 429] == []
+    assert not any(uid in c.members for c in emulator.workspace.channels.values() if c.private)
+    minutes = (clock.now - 1000.0) / 60
+    assert 3 <= minutes < 4.2  # 200 kicks at 50 a minute: three full windows waited, no more
