@@ -1,0 +1,53 @@
+"""The one table of what each kind of Discord action observes (``check``) and does (``apply``).
+
+A new kind is one row here and its functions in ``acts``, never a branch in ``connector.py``. The
+removal kinds come from ``plan``, the restore kinds from ``restore_plan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from offboard.spi import Action, FatalError, Outcome
+
+from . import acts
+from .api import DiscordApi
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How to see whether an action is done, how to do it, and (optional) how to do it right after planning."""
+
+    observe: Callable[[DiscordApi, Params], bool | None]  # check: True when done, None when it cannot tell
+    act: Callable[[DiscordApi, Params], Outcome]  # apply: looks first, so a second apply is ok
+    act_planned: Callable[[DiscordApi, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
+
+
+KINDS: dict[str, Kind] = {
+    # An expulsion: one request ends access; Discord's answer tells "already so" apart, so no look first
+    # when it was planned moments ago (banning twice is harmless; a kick of a non-member answers 10007).
+    "ban": Kind(acts.banned, acts.ban, lambda api, p: acts.ban(api, p, look_first=False)),
+    "kick": Kind(acts.gone, acts.kick, lambda api, p: acts.kick(api, p, look_first=False)),
+    # A suspension: the member stays, without their roles, optionally timed out or with a suspended role.
+    "role": Kind(acts.role_gone, acts.take_role, lambda api, p: acts.take_role(api, p, look_first=False)),
+    "timeout": Kind(acts.timed_out, acts.time_out, lambda api, p: acts.time_out(api, p, look_first=False)),
+    "suspended-role": Kind(acts.holds_suspended_role, acts.give_role,
+                           lambda api, p: acts.give_role(api, p, look_first=False)),
+    # A reinstatement: unban, the person rejoins by invite (a manual step that closes itself), roles back.
+    "unban": Kind(acts.unbanned, acts.unban),
+    "rejoin": Kind(acts.rejoined, acts.rejoin),
+    "role-back": Kind(acts.has_role, acts.give_role),
+    "timeout-lift": Kind(acts.timeout_back, acts.lift_timeout),
+    "suspended-role-off": Kind(acts.role_gone, acts.take_role),
+}
+
+
+def kind_of(action: Action) -> Kind:
+    try:
+        return KINDS[action.kind]
+    except KeyError:
+        raise FatalError(f"the Discord connector has no action of kind {action.kind!r}") from None
