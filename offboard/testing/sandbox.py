@@ -33,12 +33,12 @@ appeal = "To appeal, write to the committee at cc@example.org within 30 days."
 SIGNER = f"cc@{DOMAIN}"
 
 ROSTER = """\
-id,name,email,personal_email,status
-m001,Alice Admin,alice@example.org,alice@mail.test,active
-m007,Dan Treasurer,dan@example.org,dan@mail.test,active
-m042,Bob Example,bob@example.org,bob@mail.test,active
-m050,Fran Former,fran@example.org,fran@mail.test,former
-"""
+id,name,email,personal_email,status,discord,opencollective
+m001,Alice Admin,alice@example.org,alice@mail.test,active,80351110224678912,alice-admin
+m007,Dan Treasurer,dan@example.org,dan@mail.test,active,80351110224678913,dan-treasurer
+m042,Bob Example,bob@example.org,bob@mail.test,active,80351110224678914,bob-example
+m050,Fran Former,fran@example.org,fran@mail.test,former,,fran-former
+"""  # Discord knows people by user id only; Open Collective by account slug
 
 
 @dataclass

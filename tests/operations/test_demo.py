@@ -58,7 +58,9 @@ def test_the_demo_shows_the_plan_the_run_and_the_verified_proof(tmp_path, cli, e
     assert "Dry run" not in out  # the dry run is step 1's plan, not a run
     assert "Plan: suspend m007 Dan Treasurer" in out and "Plan: reinstate m007 Dan Treasurer" in out
     assert "Reverses: report 000002 (suspend" in out
-    assert "Status: COMPLETE. Everything that could come back is back; the report lists what could not." in out
+    # Open Collective can only invite back: the reinstatement waits on Dan to accept, and says so
+    assert "Wait for Dan Treasurer (@dan-treasurer) to accept the invitation to be Administrator" in out
+    assert out.count("Status: INCOMPLETE. The run is complete once every manual step is confirmed.") == 3
     assert "4 report(s) verified: signatures good, chain intact." in out
     assert "  .offboard/reports/000001-m042-notice.eml" in out  # the notice the sandbox's Gmail sent
     notice = (kept / ".offboard" / "reports" / "000001-m042-notice.eml").read_text()
