@@ -57,8 +57,8 @@ def show_init(result: operations.InitResult) -> None:
         + "".join(f", [{_table(name)}]" for name in result.systems if _table(name)))
     if result.roster_template:
         say(f"  {_shown(result.roster_path, where)}: the header only (a CSV has no comments): add one line per member")
-    say(f"  {ini.GITIGNORE}: keeps {ini.STATE_DIR}/ (the state) and "
-        f"{ini.KEY} (the private key) out of git")
+    say(f"  {ini.GITIGNORE}: keeps {ini.STATE_DIR}/ (the state), {ini.KEY} (the private key) and secrets/ (put "
+        "key files such as Google's there) out of git")
     key = result.key
     say(f"  {_shown(key.private_path, where)} and {_shown(key.public_path, where)}: the key that signs reports "
         f"({key.fingerprint})")
