@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from offboard.spi import Account, Member
+from offboard.spi import ROSTER_KEYS, Account, Member
 
 
 class Matcher:
     """Accounts of one system to roster members.
 
-    The roster's identity override for the system (its column) matches the account's id or
-    label; failing that, the member's org or personal email matches the account's label or
+    The roster's identity override for the system (its column) matches the account's id, its
+    label or one of its ``roster_keys`` (an Open Collective slug); failing that, the member's org or personal email matches the account's label or
     its ``email`` attribute. Case does not matter.
     """
 
@@ -25,7 +25,9 @@ class Matcher:
                 self.by_email.setdefault(email, []).append(member)
 
     def match(self, account: Account) -> list[Member]:
-        found = self._lookup(self.by_identity, {account.id.lower(), account.label.lower()})
+        other = account.attributes.get(ROSTER_KEYS) or []
+        keys = {account.id.lower(), account.label.lower(), *(str(k).lower() for k in other if k)}
+        found = self._lookup(self.by_identity, keys)
         if found:
             return found
         email = str(account.attributes.get("email") or "")

@@ -15,6 +15,7 @@ from offboard.spi.errors import (
 from offboard.spi.mail import DeliveryUnknown, Mailbox, SentMail
 from offboard.spi.model import (
     ACTIVE,
+    ROSTER_KEYS,
     Account,
     Action,
     Capability,
@@ -29,6 +30,7 @@ from offboard.spi.model import (
 
 __all__ = [
     "ACTIVE",
+    "ROSTER_KEYS",
     "Account",
     "Action",
     "AuthError",

@@ -59,6 +59,9 @@ class Member:
 
 
 ACTIVE = "active"  # the attribute saying whether an account can still be used (see ``Account.active``)
+# The attribute listing what else a roster column may hold for the account, beside its id and label
+# (an Open Collective slug where the id is a number): an audit matches the member by any of them.
+ROSTER_KEYS = "roster_keys"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Account:
     when the account can still sign in or be used (Google: neither suspended nor archived;
     Slack: not deactivated) and ``False`` when it cannot. ``inventory()`` should set it on
     every account; an account without it is taken as active, so that access is never missed.
+    ``attributes["roster_keys"]`` (``ROSTER_KEYS``), a list, names what else a roster column may hold.
     """
 
     system: str

@@ -26,3 +26,12 @@ def test_an_email_shared_by_two_members_matches_both_once():
     members = [Member("m1", "Rob", "rob@x.org", "shared@home.test"), Member("m2", "Robin", "robin@x.org", "shared@home.test")]
     account = Account("s", "U1", "shared@home.test", {"email": "SHARED@home.test"})
     assert [m.id for m in Matcher(members, "s").match(account)] == ["m1", "m2"]
+
+
+def test_a_roster_column_matches_the_accounts_other_keys():
+    """Open Collective's account id is a number, its label a name: the roster holds the slug."""
+    members = [Member("m1", "Ann", "ann@x.org", identities={"opencollective": "ann-lee"})]
+    matcher = Matcher(members, "opencollective")
+    account = Account("opencollective", "4711", "Ann Lee (@ann-lee)", {"roster_keys": ["Ann-Lee"]})
+    assert [m.id for m in matcher.match(account)] == ["m1"]
+    assert matcher.match(Account("opencollective", "4712", "Ann Lee (@ann-lee)")) == []
