@@ -11,8 +11,8 @@ class Matcher:
     """Accounts of one system to roster members.
 
     The roster's identity override for the system (its column) matches the account's id, its
-    label or one of its ``roster_keys`` (an Open Collective slug); failing that, the member's org or personal email matches the account's label or
-    its ``email`` attribute. Case does not matter.
+    label or one of its ``roster_keys`` (an Open Collective slug); failing that, the member's org
+    or personal email matches the account's label or its ``email`` attribute. Case does not matter.
     """
 
     def __init__(self, members: Iterable[Member], system: str) -> None:
