@@ -65,6 +65,8 @@ def _sandbox_starter(name: str):
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, list):  # a TOML array, as JSON writes it (Meta's page_ids)
+        return json.dumps([str(v) for v in value])
     return json.dumps(value) if isinstance(value, str | bool | int | float) else json.dumps(str(value))
 
 
