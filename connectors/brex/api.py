@@ -25,7 +25,7 @@ from offboard.spi import RateLimit
 from . import errors
 
 BUCKET = "requests"
-RATE_LIMITS = {BUCKET: RateLimit(1000, 60)}
+RATE_LIMITS = {BUCKET: RateLimit(1000, 60, window=True)}  # any 60 s, as Brex counts: never a burst and its refill
 DEFAULT_API_URL = "https://api.brex.com"  # the Team API reference's Production server (older docs: platform.brexapis.com)
 PAGE_SIZE = 100
 TIMEOUT = (10.0, 30.0)  # seconds to connect, seconds to read

@@ -40,10 +40,19 @@ def user_status(api: BrexApi, user_id: str) -> str | None:
 
 
 def user_by_email(api: BrexApi, email: str) -> dict[str, Any] | None:
-    """The user with this email (GET /v2/users?email=), matched without regard to case; None for a stranger."""
+    """The user with this email (GET /v2/users?email=), matched without regard to case; None for a stranger.
+
+    When Brex lists several (a closed account and the one made when the person was invited again), the one
+    that can still be used is the member's: taking the first would plan nothing for a closed account.
+    """
     page = api.get("/v2/users", f"look up the Brex user {email}", email=email) or {}
     found = [dict(u) for u in page.get("items") or [] if str(u.get("email") or "").lower() == email.lower()]
-    return found[0] if found else None
+    return min(found, key=_usable_first) if found else None
+
+
+def _usable_first(found: dict[str, Any]) -> int:
+    status = str(found.get("status") or "")
+    return 0 if status in ACTIVE_USERS else 2 if status in GONE_USERS else 1
 
 
 def me(api: BrexApi) -> dict[str, Any]:

@@ -37,6 +37,12 @@ from .api import DEFAULT_API_URL, RATE_LIMITS, OpenCollectiveApi
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # what the API's EmailAddress scalar takes, roughly
 
 
+def slug_of(value: str) -> str:
+    """An account's slug as a roster may hold it: "dan", "@dan", or the profile's address pasted
+    (https://opencollective.com/dan): a slug looked up as typed would find nobody, and the member's roles stay."""
+    return value.strip().split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lstrip("@").lower()
+
+
 class OpenCollectiveConnector(Connector):
     name = "opencollective"
     title = "Open Collective"
@@ -77,10 +83,10 @@ class OpenCollectiveConnector(Connector):
     # -- resolve and discover (read-only)
 
     def resolve(self, member: Member) -> Account | None:
-        """The roster's ``opencollective`` column (a slug, or an email), else the member's emails, org then personal."""
+        """The roster's ``opencollective`` column (a slug, @slug or profile address, or an email), else the member's emails."""
         column = (member.identities.get(self.name) or "").strip()
-        if column and "@" not in column:
-            found = observe.account_by_slug(self.api, column.lower().lstrip("@"))
+        if column and (not EMAIL.match(column) or "/" in column):
+            found = observe.account_by_slug(self.api, slug_of(column))
             return observe.account(found) if found else None
         emails = [column] if column else [member.email, member.personal_email]
         for email in dict.fromkeys(e.strip().lower() for e in emails if e and EMAIL.match(e.strip())):

@@ -33,20 +33,27 @@ class Ramp(Protocol):
 
 
 def plan(account: Account, user: Mapping[str, Any], cards: list[dict[str, Any]], terminate_cards: bool) -> list[Action]:
-    """Every change for one user, from what discovery saw; empty when nothing is left to do."""
+    """Every change for one user, from what discovery saw; empty when nothing is left to do.
+
+    The deactivation waits for the card tasks (``depends_on``): Ramp's help says deactivating a user
+    suspends their cards too. Had it run first, each card task would find its card suspended already
+    (``ok``, not ``changed``), so no journal would record the card as this run's change, and a
+    reinstatement would leave it suspended (the physical ones aside, which reactivation brings back).
+    """
     status = str(user.get("status") or "")
     planned: list[Action] = []
-    if status in observe.DEACTIVATABLE:
-        planned.append(deactivate(account, user))
-    elif status == observe.INVITED:
-        planned.append(cancel_invite(account))
+    card_actions: list[Action] = []
     for card in cards:
         state = str(card.get("state") or "")
         if terminate_cards and state != observe.TERMINATED:
-            planned.append(card_action(account, card, "card-terminate"))
+            card_actions.append(card_action(account, card, "card-terminate"))
         elif state in observe.SPENDABLE:
-            planned.append(card_action(account, card, "card-suspend"))
-    return planned
+            card_actions.append(card_action(account, card, "card-suspend"))
+    if status in observe.DEACTIVATABLE:
+        planned.append(deactivate(account, user, tuple(a.id for a in card_actions)))
+    elif status == observe.INVITED:
+        planned.append(cancel_invite(account))
+    return planned + card_actions
 
 
 def _action(account: Account, kind: str, object_id: str, summary: str, phase: Phase, before: Any, after: Any,
@@ -62,11 +69,12 @@ def _who(account: Account) -> str:
     return f"{name} ({account.label})" if name else account.label
 
 
-def deactivate(account: Account, user: Mapping[str, Any]) -> Action:
+def deactivate(account: Account, user: Mapping[str, Any], after: tuple[str, ...] = ()) -> Action:
     return _action(account, "deactivate", account.id,
                    f"Deactivate the Ramp user {_who(account)}: they can no longer sign in, spend on any card or "
                    "receive Ramp's notifications", Phase.CUT,
-                   {"status": str(user.get("status"))}, {"status": observe.INACTIVE}, {"user": account.id})
+                   {"status": str(user.get("status"))}, {"status": observe.INACTIVE}, {"user": account.id},
+                   depends_on=after)
 
 
 def cancel_invite(account: Account) -> Action:

@@ -178,3 +178,34 @@ def test_every_request_is_paced_in_the_one_bucket(emulator: BrexEmulator) -> Non
         connector.apply(action)
     assert pacer.paced == ["requests"] * len(emulator.log)
     assert BrexConnector.rate_limits["requests"].requests == 1000 and BrexConnector.rate_limits["requests"].per_seconds == 60
+
+
+def test_no_minute_of_pacing_holds_more_than_brexs_1000_requests() -> None:
+    """Brex counts any 60 seconds' requests: a bucket refilled while full would let 1,000 through at once and
+    nearly as many again within the same minute, each of them answered 429."""
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = Pacer(api.RATE_LIMITS, clock=lambda: now[0], sleep=sleep)
+    sent: list[float] = []
+    first = 0
+    for _ in range(2500):
+        pacer.pace(api.BUCKET)
+        sent.append(now[0])
+        while sent[first] <= now[0] - 60:
+            first += 1
+        assert len(sent) - first <= 1000, f"{len(sent) - first} requests within 60 seconds at {now[0]:.1f} s"
+
+
+def test_resolve_by_email_takes_the_account_that_can_still_be_used(emulator: BrexEmulator) -> None:
+    """A member whose first Brex account was closed, then invited again: the same email twice."""
+    with emulator.lock:
+        closed = emulator.account.add_user("Alice", "Liddell", ALICE.email, "CLOSED")
+        emulator.account.add_card(closed, "Old", "VIRTUAL", "TERMINATED")
+    seeded = seed(emulator)
+    connector = connect(emulator)
+    account = connector.resolve(ALICE)
+    assert account is not None and account.id == seeded.uid and account.active
+    assert [a.kind for a in connector.discover(account)] == ["card-lock", "card-lock", "user-suspend"]

@@ -42,6 +42,19 @@ def test_resolve_by_the_roster_column_slug(org: Org) -> None:
     assert org.emulator.operations() == [("OffboardAccount", {"slug": ALICE_SLUG})]
 
 
+@pytest.mark.parametrize("column", ["@alice-liddell", "https://opencollective.com/alice-liddell",
+                                    "https://opencollective.com/Alice-Liddell/", "opencollective.com/alice-liddell"])
+def test_resolve_by_the_column_as_people_write_a_slug(org: Org, column: str) -> None:
+    """A handle with its @, or the profile's address pasted: looked up as typed it found nobody, and the plan was empty."""
+    org.give("ADMIN")
+    member = Member("m-alice", "Alice Liddell", "alice@example.org", identities={"opencollective": column})
+    connector = org.connect()
+    account = connector.resolve(member)
+    assert account is not None and account.id == org.alice.id
+    assert org.emulator.operations() == [("OffboardAccount", {"slug": ALICE_SLUG})]
+    assert [a.id for a in connector.discover(account)] == ["opencollective:role:ADMIN"]
+
+
 def test_resolve_by_email_finds_only_a_team_member_with_that_sign_in_email(org: Org) -> None:
     """Open Collective shows nobody's email; its admins may filter the team by one (members(email:))."""
     org.give("MEMBER")

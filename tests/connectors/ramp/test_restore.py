@@ -54,19 +54,41 @@ def test_reactivation_first_then_each_card_the_suspension_suspended(emulator: Ra
 
 
 def test_when_deactivation_suspends_the_cards_too_the_round_trip_still_holds(emulator: RampEmulator) -> None:
-    """Ramp's help: deactivation suspends every card, reactivation brings the physical ones back. Both are looked at."""
+    """Ramp's help: deactivation suspends every card, reactivation brings the physical ones back.
+
+    A reinstatement reverses only what the journal recorded as ``changed`` (``offboard.plans.restoring``), so
+    the cards must be suspended by the run's own tasks, before the deactivation: had the deactivation gone
+    first, each card task would have found its card suspended already (``ok``), and the virtual card would
+    have stayed suspended after the reinstatement.
+    """
     s = seed(emulator)
     emulator.org.deactivation_suspends_cards = True
     start = state(emulator)
     connector = connect(emulator)
-    applied = suspend(connector)
-    assert [connector.apply(a).detail for a in applied if a.kind == "card-suspend"] == [
-        f"card {a.params['label']} is suspended already" for a in applied if a.kind == "card-suspend"]
-    states = restore(connector, plan_restore(emulator, connector, applied))
+    account = connector.resolve(ALICE)
+    assert account is not None
+    planned = order_for_apply(connector.discover(account))
+    outcomes = {a.id: connector.apply(a).state for a in planned}
+    assert outcomes == {a.id: State.CHANGED for a in planned}
+    changed = [a for a in planned if outcomes[a.id] is State.CHANGED]  # what the journal hands a reinstatement
+    states = restore(connector, plan_restore(emulator, connector, changed))
     assert states == {f"ramp:reactivate:{s.alice}": State.CHANGED,
-                      f"ramp:card-unsuspend:{s.physical}": State.OK,  # reactivation brought it back
+                      f"ramp:card-unsuspend:{s.physical}": State.CHANGED,
                       f"ramp:card-unsuspend:{s.virtual}": State.CHANGED}
     assert state(emulator) == start
+
+
+def test_the_deactivation_waits_for_the_card_tasks(emulator: RampEmulator) -> None:
+    s = seed(emulator)
+    connector = connect(emulator)
+    account = connector.resolve(ALICE)
+    assert account is not None
+    for options in ({}, {"terminate_cards": True}):
+        planned = connector.discover(account, options)
+        deactivate = next(a for a in planned if a.kind == "deactivate")
+        cards = {a.id for a in planned if a.kind.startswith("card-")}
+        assert cards and set(deactivate.depends_on) == cards
+    assert s.alice
 
 
 def test_what_cannot_come_back_is_named_with_the_reason(emulator: RampEmulator) -> None:
