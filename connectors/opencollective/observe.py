@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from offboard.spi import Account, AuthError, FatalError
+from offboard.spi import ROSTER_KEYS, Account, AuthError, FatalError
 
 from . import queries
 from .api import OpenCollectiveApi
@@ -148,5 +148,6 @@ def me(api: OpenCollectiveApi) -> dict[str, Any] | None:
 def account(found: dict[str, Any]) -> Account:
     """An Account from an Open Collective account: its id (stable; a slug can be renamed) and a label people know."""
     slug, name = str(found.get("slug") or ""), one_line(found.get("name") or "")
-    attributes: dict[str, Any] = {"active": True, "slug": slug, "name": name, "type": found.get("type") or ""}
+    attributes: dict[str, Any] = {"active": True, "slug": slug, "name": name, "type": found.get("type") or "",
+                                  ROSTER_KEYS: [slug]}  # the roster's opencollective column holds the slug
     return Account(NAME, str(found["id"]), f"{name} (@{slug})" if name else f"@{slug}", attributes)

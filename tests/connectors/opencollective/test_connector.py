@@ -206,7 +206,18 @@ def test_inventory_lists_the_team_and_the_invitees_once_each_as_active(org: Org)
     assert [(a.label, a.active) for a in accounts] == [
         ("Coordinating Committee (@example-volunteers-cc)", True), ("Alice Liddell (@alice-liddell)", True),
         ("Bob (@bob)", True)]
+    assert [a.attributes["roster_keys"] for a in accounts] == [["example-volunteers-cc"], ["alice-liddell"], ["bob"]]
     assert org.writes() == []
+
+
+def test_an_audit_matches_the_roster_column_by_slug(org: Org) -> None:
+    from offboard.audit.matching import Matcher
+    from offboard.spi import Member
+
+    org.give("ADMIN")
+    member = Member("m1", "Alice", "alice@elsewhere.test", identities={"opencollective": "alice-liddell"})
+    matched = [a for a in org.connect().inventory() if Matcher([member], "opencollective").match(a)]
+    assert [a.label for a in matched] == ["Alice Liddell (@alice-liddell)"]
 
 
 def test_every_request_is_paced_against_the_one_bucket(org: Org) -> None:
