@@ -35,8 +35,8 @@ KINDS: dict[str, Kind] = {
     # A suspension: the member stays, without their roles, optionally timed out or with a suspended role.
     "role": Kind(acts.role_gone, acts.take_role, lambda api, p: acts.take_role(api, p, look_first=False)),
     "timeout": Kind(acts.timed_out, acts.time_out, lambda api, p: acts.time_out(api, p, look_first=False)),
-    "suspended-role": Kind(acts.holds_suspended_role, acts.give_role,
-                           lambda api, p: acts.give_role(api, p, look_first=False)),
+    "suspended-role": Kind(acts.holds_suspended_role, acts.give_suspended_role,
+                           lambda api, p: acts.give_suspended_role(api, p, look_first=False)),
     # A reinstatement: unban, the person rejoins by invite (a manual step that closes itself), roles back.
     "unban": Kind(acts.unbanned, acts.unban),
     "rejoin": Kind(acts.rejoined, acts.rejoin),

@@ -52,8 +52,9 @@ def ban(api: DiscordApi, p: Params, look_first: bool = True) -> Outcome:
         return Outcome.ok("already banned from the server", {"member": False, "banned": True})
     api.call("PUT", f"{api.guild}/bans/{p['user']}", f"ban {p['label']}", body={"delete_message_seconds": 0},
              reason=p["reason"], permission="Ban Members")
-    return Outcome.changed("banned: Discord removed them from the server, with every role",
-                           {"member": False, "banned": True})
+    done = "Discord removed them from the server, with every role" if p.get("member", True) else \
+        "they cannot join the server again"
+    return Outcome.changed(f"banned: {done}", {"member": False, "banned": True})
 
 
 def gone(api: DiscordApi, p: Params) -> bool:
@@ -106,20 +107,31 @@ def holds_suspended_role(api: DiscordApi, p: Params) -> bool:
     return _has(api, p) is not False
 
 
-def give_role(api: DiscordApi, p: Params, look_first: bool = True) -> Outcome:
-    """A role back (or the suspended role): only to a member; a role deleted meanwhile is skipped with why."""
+def give_role(api: DiscordApi, p: Params, look_first: bool = True, back: bool = True) -> Outcome:
+    """A role back (or the suspended role): only to a member; a role deleted meanwhile is skipped with why.
+
+    ``back``: a role given back waits for a member not in the server (yet); the suspended role is moot for someone
+    who left the server (``ok``, as ``holds_suspended_role`` sees it), never a failure of the suspension."""
     role = f"the role {p['name']}"
+
+    def absent() -> Outcome:
+        return _not_back_yet(p, role) if back else _not_in_server(p)
+
     if look_first and (has := _has(api, p)) is not False:
-        return _not_back_yet(p, role) if has is None else Outcome.ok(f"already has {role}", {"has": True})
+        return absent() if has is None else Outcome.ok(f"already has {role}", {"has": True})
     try:
         api.call("PUT", _role_path(api, p), f"give {role} to {p['label']}", reason=p["reason"], permission="Manage Roles")
     except DiscordNotFound as exc:
         if exc.code == UNKNOWN_MEMBER:
-            return _not_back_yet(p, role)
+            return absent()
         if exc.code == UNKNOWN_ROLE:
             return Outcome.skipped(f"{role} was deleted meanwhile: it cannot be given")
         raise
     return Outcome.changed(f"gave {role}", {"has": True})
+
+
+def give_suspended_role(api: DiscordApi, p: Params, look_first: bool = True) -> Outcome:
+    return give_role(api, p, look_first, back=False)
 
 
 def _not_back_yet(p: Params, role: str) -> Outcome:

@@ -64,7 +64,8 @@ class DiscordConnector(Connector):
                               "Discord, turn on User Settings > Advanced > Developer Mode, right-click the server's icon "
                               "and choose Copy Server ID")
         url = check_endpoint(self.config["api_url"], self.config["insecure_endpoint"], f"[connectors.{self.name}] api_url")
-        self.api = DiscordApi(token=lambda: context.secret_from_env(self.config["token_env"]),
+        # stripped: a token pasted with its line end would make every request unsendable (an invalid header)
+        self.api = DiscordApi(token=lambda: context.secret_from_env(self.config["token_env"]).strip(),
                               token_env=self.config["token_env"], guild_id=guild_id, base_url=url or API_URL,
                               pace=context.pace, read=context.read)
         self._bot_id: str | None = None
@@ -80,8 +81,9 @@ class DiscordConnector(Connector):
     # -- resolve and discover (read-only)
 
     def resolve(self, member: Member) -> Account | None:
-        """The roster's ``discord`` user id: a member of the server is an active account; a banned user who is
-        not a member is an inactive one (an audit and a reinstatement must see the ban); anyone else is None."""
+        """The roster's ``discord`` user id: a member of the server is an active account; a user who is not a
+        member is an inactive one, banned (an audit and a reinstatement must see the ban) or not (they left, or never
+        joined, and an invite link would let them in: an expulsion bans them); a user Discord does not know is None."""
         uid = member.identities.get(self.name, "").strip()
         if not uid:
             return None
@@ -93,14 +95,20 @@ class DiscordConnector(Connector):
         if found is not None:
             return guild.account(found["user"], found, banned=False)
         banned = guild.ban(self.api, uid)
-        return guild.account(banned["user"], None, banned=True) if banned else None
+        if banned:
+            return guild.account(banned["user"], None, banned=True)
+        known = guild.user(self.api, uid)
+        return guild.account(known, None, banned=False) if known else None
 
     def discover(self, account: Account, options: Mapping[str, Any] | None = None) -> list[Action]:
-        """Read-only: the member, the server's roles and owner, and the bot's own place in the hierarchy."""
+        """Read-only: the member, the server's roles and owner, and the bot's own place in the hierarchy. Someone
+        not in the server is banned by an expulsion that bans (else an invite link lets them back in); nothing else."""
         chosen = plan.options(options)  # before anything is read
         found = guild.member(self.api, account.id)
         if found is None:
-            return []
+            if chosen.removes != "ban" or guild.ban(self.api, account.id) is not None:
+                return []
+            return [plan.ban_outsider(account, guild.server(self.api), chosen)]
         server = guild.server(self.api)
         bot = guild.member(self.api, self.bot_id())
         seen = plan.Seen(server, found, server.top((bot or {}).get("roles") or []))

@@ -97,6 +97,16 @@ def ban(api: DiscordApi, uid: str) -> dict[str, Any] | None:
         raise
 
 
+def user(api: DiscordApi, uid: str) -> dict[str, Any] | None:
+    """The Discord user (``GET /users/{id}``), member of the server or not; None when Discord knows no such user."""
+    try:
+        return dict(api.read(f"/users/{uid}", f"read the Discord user {uid}"))
+    except DiscordNotFound as exc:
+        if exc.code == UNKNOWN_USER:
+            return None
+        raise
+
+
 def bot_user(api: DiscordApi) -> dict[str, Any]:
     return dict(api.read("/users/@me", "read the bot's own user"))
 
@@ -111,7 +121,8 @@ def label(user: Mapping[str, Any]) -> str:
 
 
 def account(user: Mapping[str, Any], found: Mapping[str, Any] | None, banned: bool) -> Account:
-    """A member is active (can use the server); a banned user who is not a member is an inactive account."""
+    """A member is active (can use the server); a user who is not a member (banned, or gone but free to come back
+    with an invite link) is an inactive account."""
     return Account(NAME, str(user["id"]), label(user), {
         ACTIVE: found is not None,
         "member": found is not None,

@@ -143,6 +143,16 @@ def _removal(account: Account, seen: Seen, kind: str, roles: list[dict[str, Any]
     return _action(account, f"{NAME}:{kind}", kind, summary, before, after, dict(base), attention)
 
 
+def ban_outsider(account: Account, server: Server, chosen: Options) -> Action:
+    """The ban of someone who is not in the server (they left before the expulsion, or never joined): without it, any
+    invite link lets them in. Nothing else was theirs here, so a reinstatement only lifts the ban."""
+    summary = (f"Ban {account.label} from the Discord server {server.name}: they are not in it now, and the ban keeps "
+               "them from joining again with an invite link")
+    params = {"user": account.id, "label": account.label, "reason": chosen.audit_reason(), "member": False}
+    return _action(account, f"{NAME}:ban", "ban", summary, {"member": False, "banned": False, "roles": []},
+                   {"member": False, "banned": True}, params)
+
+
 def _take_role(account: Account, seen: Seen, role: dict[str, Any], base: dict[str, Any]) -> Action:
     attention = f"the role is not below the bot's highest role: {ROLES_FIX} it first" \
         if role["position"] >= seen.bot_top else ""

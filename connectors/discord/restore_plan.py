@@ -47,14 +47,16 @@ def restoration(api: DiscordApi, server: Server, account: Account, applied: Sequ
         before = action.before or {}
         owners.append(action.id)
         if action.kind in REMOVALS:
-            removals.append(action.id)
+            was_member = before.get("member") is not False  # False: banned from outside the server, nothing else
+            if was_member:
+                removals.append(action.id)
             for role in before.get("roles") or []:
                 roles.setdefault(str(role["id"]), (action.id, role))
             if action.kind == "ban" and is_banned:
                 result.actions.append(_action(account, UNBAN, "unban", f"Unban {account.label} from the Discord server "
                                               f"{server.name}", Phase.CUT, {"banned": True}, {"banned": False}, base))
                 pending.add(action.id)
-            if found is None:
+            if found is None and was_member:
                 pending.add(action.id)
             if before.get("nick"):
                 result.lost.append(NotRestorable(action.id, f"their server nickname {before['nick']!r} is not set again: "

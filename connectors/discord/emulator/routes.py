@@ -76,6 +76,11 @@ def me(emu: DiscordEmulator, request: Request, ids: dict[str, str]) -> Response:
     return Response(200, emu.guild.users[emu.bot_id].render())
 
 
+def get_user(emu: DiscordEmulator, request: Request, ids: dict[str, str]) -> Response:
+    """Get User (developers/resources/user.mdx): any user Discord knows, in the server or not; else 10013."""
+    return Response(200, emu.guild.user(ids["user"]).render())
+
+
 def get_guild(emu: DiscordEmulator, request: Request, ids: dict[str, str]) -> Response:
     return Response(200, emu.guild.render())
 
@@ -179,6 +184,7 @@ def unban(emu: DiscordEmulator, request: Request, ids: dict[str, str]) -> Respon
 SNOWFLAKE = r"\d{1,20}"
 ROUTES: list[tuple[str, dict[str, Handler]]] = [
     ("/users/@me", {"GET": me}),
+    ("/users/{user}", {"GET": get_user}),
     ("/guilds/{guild}", {"GET": get_guild}),
     ("/guilds/{guild}/roles", {"GET": get_roles}),
     ("/guilds/{guild}/members", {"GET": list_members}),

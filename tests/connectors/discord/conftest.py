@@ -114,8 +114,3 @@ def state(emulator: DiscordEmulator) -> dict[str, Any]:
             **{f"exists:{rid}": r.position for rid, r in g.roles.items()},
         }
 
-
-def kicks(connector: DiscordConnector) -> bool:
-    """Does this connector (``with_options``) kick rather than ban?"""
-    options = getattr(type(connector), "step_options", {})
-    return options.get("ban") is False and options.get("kick", True) is True

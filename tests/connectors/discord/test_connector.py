@@ -46,17 +46,42 @@ def test_a_user_id_that_is_not_a_number_is_refused_with_where_to_find_it(org: Or
         "number in the roster")
 
 
-def test_a_member_not_in_the_guild_has_no_account_but_a_banned_one_has_an_inactive_one(org: Org) -> None:
+def test_a_user_not_in_the_guild_is_an_inactive_account_banned_or_not_and_an_unknown_user_has_none(org: Org) -> None:
     connector = connect(org.emulator)
     org.emulator.leave(org.bob)
-    assert connector.resolve(BOB) is None
+    account = connector.resolve(BOB)
+    assert account is not None
+    assert (account.active, account.attributes["member"], account.attributes["banned"], account.label) == (
+        False, False, False, "Bob Example (@bob)")
     assert [(r.method, r.path.rsplit("/", 2)[-2], r.status) for r in org.emulator.log] == [
-        ("GET", "members", 404), ("GET", "bans", 404)]
+        ("GET", "members", 404), ("GET", "bans", 404), ("GET", "users", 200)]
     org.emulator.ban(org.bob, "spam")
     account = connector.resolve(BOB)
     assert account is not None
     assert (account.active, account.attributes["banned"], account.label) == (False, True, "Bob Example (@bob)")
     assert connector.discover(account) == []  # already banned: nothing to do
+    assert connector.resolve(Member("m9", "Nobody", "nobody@example.org", identities={"discord": "4242"})) is None
+
+
+def test_an_expelled_member_who_left_the_server_is_banned_so_no_invite_link_lets_them_back(org: Org) -> None:
+    connector = connect(org.emulator)
+    org.emulator.leave(org.bob)  # they left before the committee decided: any invite link would let them back
+    account = connector.resolve(BOB)
+    assert account is not None
+    assert connector.discover(account, KICK) == [] and connector.discover(account, SUSPEND) == []
+    [ban] = connector.discover(account)
+    assert org.emulator.writes() == []
+    assert (ban.id, ban.kind, ban.phase, ban.reversible) == ("discord:ban", "ban", Phase.CUT, True)
+    assert ban.summary == ("Ban Bob Example (@bob) from the Discord server Example Volunteers: they are not in it now, "
+                           "and the ban keeps them from joining again with an invite link")
+    assert ban.before == {"member": False, "banned": False, "roles": []}
+    outcome = connector.apply_planned(ban)
+    assert (outcome.state, outcome.detail) == (State.CHANGED, "banned: they cannot join the server again")
+    assert org.bob in org.emulator.guild.bans
+    with pytest.raises(ValueError, match="banned"):
+        org.emulator.join(org.bob)
+    assert connector.apply(ban).state is State.OK and connector.check(ban) is True
+    assert connector.discover(account) == []
 
 
 def test_an_expulsion_is_one_ban_that_records_the_roles_it_takes(org: Org) -> None:
@@ -201,12 +226,18 @@ def test_someone_who_left_meanwhile_is_ok_not_an_error(org: Org) -> None:
     connector = connect(org.emulator)
     account = connector.resolve(BOB)
     assert account is not None
-    actions = connector.discover(account, KICK) + connector.discover(account, SUSPEND)
+    suspended = org.emulator.add_role("Suspended", 0, position=1)
+    actions = connector.discover(account, KICK) + connector.discover(account, {**SUSPEND, "suspended_role": suspended})
+    assert "suspended-role" in {a.kind for a in actions}
     org.emulator.leave(org.bob)
     for action in actions:
         outcome = connector.apply(action)
         assert (outcome.state, outcome.detail) == (State.OK, "Bob Example (@bob) is not in the server"), action.id
+        assert connector.check(action) is True, action.id
     assert org.emulator.writes() == []
+    for action in actions:  # straight after planning: the write goes, and Discord's Unknown Member says the same
+        outcome = connector.apply_planned(action)
+        assert (outcome.state, outcome.detail) == (State.OK, "Bob Example (@bob) is not in the server"), action.id
 
 
 def test_every_request_is_paced_and_says_who_it_is(org: Org) -> None:

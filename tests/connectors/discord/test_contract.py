@@ -2,7 +2,8 @@
 
 Ban (the expel default), kick (``ban: false``), and a suspension that keeps the member in the server
 (roles taken, a timeout or a role for suspended members). After a ban or a kick the restore needs the
-person to join again with an invite link: the harness does what they would do.
+person to join again with an invite link: the harness does what they would do. After a kick the person is an
+inactive account (not in the server, free to come back), so the whole suite runs in every mode.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ from offboard.connectors.discord.emulator import DiscordEmulator
 
 from offboard.spi import Action
 from offboard.testing.contract import ConnectorContract, Harness
-from tests.connectors.discord.conftest import BOB, KICK, SUSPEND, Org, connect, kicks, state, with_options
+from tests.connectors.discord.conftest import BOB, KICK, SUSPEND, Org, connect, state, with_options
 
 MODES: dict[str, dict[str, Any] | None] = {"ban": {}, "kick": KICK, "suspend": SUSPEND, "suspended-role": None}
-
-
-KICKED = ("after a kick the person is neither a member nor banned, so resolve finds no account (by design: nothing "
-          "is left to revoke); the kick's reinstatement is tested in test_restore, from the recorded account")
 
 
 class TestDiscordContract(ConnectorContract):
@@ -45,18 +42,3 @@ class TestDiscordContract(ConnectorContract):
             complete_manual=rejoin,
             state=lambda: state(emulator),
         )
-
-    def test_discover_again_finds_nothing_left(self, harness: Harness) -> None:
-        if kicks(harness.connector):
-            pytest.skip(KICKED)
-        super().test_discover_again_finds_nothing_left(harness)
-
-    def test_restore_puts_back_what_was_removed(self, harness: Harness) -> None:
-        if kicks(harness.connector):
-            pytest.skip(KICKED)
-        super().test_restore_puts_back_what_was_removed(harness)
-
-    def test_no_secret_in_any_output(self, harness: Harness, caplog: pytest.LogCaptureFixture, capsys: Any) -> None:
-        if kicks(harness.connector):
-            pytest.skip(KICKED + "; test_restore checks the kick's outputs for the token")
-        super().test_no_secret_in_any_output(harness, caplog, capsys)

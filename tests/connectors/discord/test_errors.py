@@ -87,6 +87,12 @@ def test_a_wrong_token_says_where_to_reset_it_and_never_shows_it(org: Org) -> No
     assert "MTIz" not in str(caught.value)
 
 
+def test_a_token_pasted_with_its_line_end_still_works(org: Org) -> None:
+    connector = connect(org.emulator, environ={"DISCORD_BOT_TOKEN": f" {org.emulator.bot_token}\n"})
+    assert connector.resolve(BOB) is not None
+    assert org.emulator.log[0].headers["authorization"] == f"Bot {org.emulator.bot_token}"
+
+
 def test_a_token_not_set_names_the_variable(org: Org) -> None:
     with pytest.raises(AuthError, match="environment variable DISCORD_BOT_TOKEN is not set"):
         connect(org.emulator, environ={}).resolve(BOB)

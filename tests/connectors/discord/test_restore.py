@@ -82,6 +82,21 @@ def test_after_a_ban_the_roles_are_held_until_the_person_rejoins_then_given_back
     assert (again.actions, again.lost, again.already) == ([], [], ["discord:ban"])
 
 
+def test_a_ban_of_someone_who_had_left_the_server_is_undone_by_the_unban_alone(org: Org) -> None:
+    org.emulator.leave(org.bob)  # they left before the expulsion: the ban kept them out, nothing else was theirs
+    start = state(org.emulator)
+    connector = connect(org.emulator)
+    account, applied = revoke(connector, {})
+    assert [a.kind for a in applied] == ["ban"]
+    restoration = connector.plan_restore(account, applied)
+    assert [a.id for a in restoration.actions] == [UNBAN]  # no invite to send: they were not in the server
+    assert restoration.lost == [] and restoration.already == []
+    assert connector.apply(restoration.actions[0]).state is State.CHANGED
+    assert state(org.emulator) == start
+    again = connector.plan_restore(account, applied)
+    assert (again.actions, again.lost, again.already) == ([], [], ["discord:ban"])
+
+
 def test_after_a_kick_there_is_no_unban_and_no_token_in_any_output(org: Org) -> None:
     connector = connect(org.emulator)
     account, applied = revoke(connector, KICK)
