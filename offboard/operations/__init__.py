@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from offboard.operations.interaction import Interaction, Silent
     from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
     from offboard.operations.reinstating import DueResult, ReinstateRequest, reinstate, reinstate_due
+    from offboard.operations.reporting import ReportRequest, ShownReport, show_report
     from offboard.operations.revoke import (
         ExpelRequest,
         PlanResult,
@@ -45,6 +46,7 @@ _WHERE = {
     "offboard.operations.interaction": ("Interaction", "Silent"),
     "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
     "offboard.operations.reinstating": ("DueResult", "ReinstateRequest", "reinstate", "reinstate_due"),
+    "offboard.operations.reporting": ("ReportRequest", "ShownReport", "show_report"),
     "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "ResumeResult", "SuspendRequest", "expel",
                                    "resume", "suspend"),
     "offboard.operations.session": ("Session",),
@@ -52,13 +54,12 @@ _WHERE = {
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = [
-    "QUICK_LOOK", "ApproveRequest", "ApproveResult", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest",
-    "ConfirmResult", "DueResult", "ExpelRequest", "InitRequest", "InitResult", "InstalledConnector", "Interaction",
-    "KeygenRequest", "NewKey",
-    "PlanResult", "ReinstateRequest", "ResumeResult", "RunDetail", "RunList", "Session", "Silent", "SuspendRequest",
-    "VerifyRequest", "apply_saved", "approvals", "approve", "approve_run", "audit", "confirm", "doctor", "expel",
-    "init", "installed_connectors", "keygen", "reinstate", "reinstate_due", "require_quorum", "resume", "status", "suspend",
-    "verify",
+    "QUICK_LOOK", "ApproveRequest", "ApproveResult", "AuditOutcome", "AuditRequest", "Checkup", "ConfirmRequest", "ConfirmResult",
+    "DueResult", "ExpelRequest", "InitRequest", "InitResult", "InstalledConnector", "Interaction", "KeygenRequest",
+    "NewKey", "PlanResult", "ReinstateRequest", "ReportRequest", "ResumeResult", "RunDetail",
+    "RunList", "Session", "ShownReport", "Silent", "SuspendRequest", "VerifyRequest", "apply_saved", "approvals",
+    "approve", "approve_run", "audit", "confirm", "doctor", "expel", "init", "installed_connectors", "keygen",
+    "reinstate", "reinstate_due", "require_quorum", "resume", "show_report", "status", "suspend", "verify",
 ]
 
 

@@ -130,8 +130,8 @@ def test_a_held_run_is_shown_with_what_it_waits_for(held_org, session, cli):
     code, out, _ = cli("status")
     assert f"held: {ENG}: Invite to eng (waits for {STEP})" in out
     report = sorted((held_org.root / ".offboard" / "reports").glob("*.md"))[-1].read_text()
-    assert "1 held until a manual step is done" in report
-    assert f"### Held until a manual step is done\n\n- Fake System: Invite to eng (waits for: {STEP})" in report
+    assert "1 change held until a person's step is done" in report
+    assert f"- Fake System: Invite to eng: offboard does this itself once “{STEP}” is done.\n" in report
 
 
 # -- the engine alone

@@ -44,7 +44,7 @@ def test_append_numbers_chains_and_writes_canonical_files(tmp_path, signers):
         (2, first.sha256, True, "audit"),
     ]
     assert second.sig_path is not None and second.sig_path.name == "000002-org-audit.json.sig"
-    assert first.md_path.read_text().startswith("# Expulsion: Bob Example (m042)\n")
+    assert first.md_path.read_text().startswith("# Expulsion: Bob Example\n\nBob Example (member m042) is expelled from ")
 
 
 def test_append_refuses_fields_the_ledger_owns(tmp_path):
