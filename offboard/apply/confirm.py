@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,12 @@ class ConfirmRequest:
     reason: str | None = None
     key: str | None = None  # sign with this private key file, or "agent"; needs [approvals] approvers
     as_principal: str | None = None  # sign as this approver (a key listed for several)
+    also: tuple[str, ...] = ()  # more steps the same person confirms with the same evidence: one batch, one report
+
+    @property
+    def batch(self) -> list[ConfirmRequest]:
+        """One request per step named: the step, then each of ``also``."""
+        return [self, *(replace(self, step_id=step, also=()) for step in self.also)]
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,21 @@ def hash_evidence(paths: Sequence[Path]) -> list[dict[str, str]]:
     return hashed
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """One confirmation that passed every check, ready to be recorded."""
+
+    row: ActionRow
+    by: str
+    people: tuple[str, ...]  # who confirmed it, this person last
+    needed: int  # people the step needs
+    not_applicable: bool  # this confirmation or an earlier one says the step does not apply
+    reason: str  # why not
+    evidence: list[dict[str, str]]
+    proof: dict[str, str | None]
+    at: str
+
+
 def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest, *, os_user: str | None = None,
                  signing: Signing | None = None) -> tuple[ActionRow, bool]:
     """Record a person's confirmation; returns the step and whether it is now closed.
@@ -86,6 +107,25 @@ def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest, *, os_u
     ``os_user`` (who ran the command) is recorded beside it, and the signature where ``signing`` has a
     signer. Nothing is recorded when anything is refused. Actions ``held`` for the step are not run here
     (there are no connectors): the run is then interrupted, and ``offboard resume`` runs them."""
+    ((row, closed),) = confirm_steps(journal, run_id, [request], os_user=os_user, signing=signing)
+    return row, closed
+
+
+def confirm_steps(journal: Journal, run_id: str, requests: Sequence[ConfirmRequest], *, os_user: str | None = None,
+                  signing: Signing | None = None) -> list[tuple[ActionRow, bool]]:
+    """Record one person's confirmation of several steps (one batch): all are checked before any is recorded,
+    so a refusal of one records none. Returns each step and whether it is now closed."""
+    checked: list[_Checked] = []
+    for request in requests:
+        item = _check(journal, run_id, request, os_user, signing)
+        if any(c.row.action.id == item.row.action.id for c in checked):
+            raise OffboardError(f"step {item.row.action.id} is named twice: name each step once")
+        checked.append(item)
+    return [(item.row, _record(journal, run_id, request, item)) for item, request in zip(checked, requests, strict=True)]
+
+
+def _check(journal: Journal, run_id: str, request: ConfirmRequest, os_user: str | None,
+           signing: Signing | None) -> _Checked:
     signer = signing.signer if signing else None
     by = request.by.strip() or (signing.principal if signing and signer else "")
     if not by:
@@ -124,23 +164,30 @@ def confirm_step(journal: Journal, run_id: str, request: ConfirmRequest, *, os_u
     at = utc_now()
     if signing is not None and signer is not None:
         proof.update(_sign(run_id, row, request, signing, signer, at, evidence).to_dict())
+    not_applicable = request.not_applicable or any(c.not_applicable for c in counted)
+    reason = (request.reason or next((c.reason for c in counted if c.not_applicable), "")) if not_applicable else ""
+    return _Checked(row, by, (*(c.by for c in counted), by), 2 if step.second_confirmer else 1, not_applicable,
+                    reason or "", evidence, proof, at)
+
+
+def _record(journal: Journal, run_id: str, request: ConfirmRequest, item: _Checked) -> bool:
+    """Write one checked confirmation; close its step when it has all the people it needs."""
+    row, people = item.row, item.people
     journal.add_confirmation_with_proof(Confirmation(
-        run_id, row.system, row.action.id, by, at, request.reference, request.note, evidence,
+        run_id, row.system, row.action.id, item.by, item.at, request.reference, request.note, item.evidence,
         request.not_applicable, request.reason,
-    ), proof)
-    people = [*(c.by for c in counted), by]
-    if len(people) < (2 if step.second_confirmer else 1):
+    ), item.proof)
+    if len(people) < item.needed:
         journal.record_outcome(run_id, row.system, row.action.id, State.MANUAL, attempts=0,
                                detail=f"confirmed by {people[0]}; waiting for a second confirmer")
-        return row, False
-    if request.not_applicable or any(c.not_applicable for c in counted):
-        reason = request.reason or next(c.reason for c in counted if c.not_applicable)
-        state, detail = State.SKIPPED, f"not applicable: {reason} (by {' and '.join(people)})"
+        return False
+    if item.not_applicable:
+        state, detail = State.SKIPPED, f"not applicable: {item.reason} (by {' and '.join(people)})"
     else:
         state, detail = State.CHANGED, f"done, confirmed by {' and '.join(people)}"
     journal.record_outcome(run_id, row.system, row.action.id, state, attempts=0, detail=detail)
     finish(journal, run_id)
-    return row, True
+    return True
 
 
 def _distinct(row: ActionRow, signing: Signing, signer: Signer, earlier: Sequence[dict[str, str | None]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from offboard.apply.confirm import ConfirmRequest, Signing, confirm_step
+from offboard.apply.confirm import ConfirmRequest, Signing, confirm_steps
 from offboard.apply.journal import ActionRow, RunRow
 from offboard.apply.retry import RetryPolicy
 from offboard.apply.runs import RunSummary, find_run, summarize
@@ -70,13 +70,21 @@ def _detail(session: Session, run_id: str) -> RunDetail:
 
 @dataclass
 class ConfirmResult:
-    step: ActionRow
+    steps: list[tuple[ActionRow, bool]]  # each step confirmed, and whether it is now closed (else: a second person)
     by: str
-    closed: bool  # False: it waits for a second confirmer
     summary: RunSummary
     principal: str = ""  # signed: as whom (spelled as in the approvers file), and with which key
     fingerprint: str = ""
     keyed: bool = False  # [approvals] approvers is configured: a second confirmer signs with their own key
+
+    @property
+    def step(self) -> ActionRow:
+        return self.steps[0][0]
+
+    @property
+    def closed(self) -> bool:
+        """Every step named is closed."""
+        return all(closed for _, closed in self.steps)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -84,19 +92,20 @@ class ConfirmResult:
 
 
 def confirm(session: Session, run_id: str, request: ConfirmRequest) -> ConfirmResult:
-    """Record a person's confirmation of a manual step; a closed step issues the run's next report.
+    """Record a person's confirmation of one manual step, or of several at once (``request.also``): all are
+    checked before any is recorded, and the steps it closes issue one report, not one each.
 
     Where ``[approvals] approvers`` is configured, ``request.key`` (or ``$OFFBOARD_APPROVER_KEY``) signs it
     as one approver; a step that needs a second confirmer then takes signed confirmations only."""
     run = find_run(session.journal, run_id)
     signing = _signing(session, request)
     with session.member_lock(run.member_id):  # never while a run of the member hands its steps over
-        step, closed = confirm_step(session.journal, run.id, request, os_user=session.operator, signing=signing)
-        if closed:
+        steps = confirm_steps(session.journal, run.id, request.batch, os_user=session.operator, signing=signing)
+        if any(closed for _, closed in steps):
             issue_report(session, run.id)
         principal = signing.principal if signing and signing.signer else ""
         fingerprint = signing.signer.fingerprint if signing and signing.signer else ""
-        return ConfirmResult(step, request.by.strip() or principal, closed, summarize(session.journal, run.id),
+        return ConfirmResult(steps, request.by.strip() or principal, summarize(session.journal, run.id),
                              principal, fingerprint, signing is not None)
 
 
