@@ -90,7 +90,8 @@ class SlidingWindow:
         while True:
             with self._lock:
                 now = self._clock()
-                while self._sent and now - self._sent[0] >= self.limit.per_seconds + self.margin:
+                span = self.limit.per_seconds + self.margin - 1e-9  # a float's rounding short still counts as out
+                while self._sent and now - self._sent[0] >= span:
                     self._sent.popleft()
                 if len(self._sent) < self.size:
                     self._sent.append(now)

@@ -165,6 +165,6 @@ def test_the_tier_pacing_kicks_from_200_channels_without_one_429(make_emulator: 
     for action in kicks:
         assert connector.apply_planned(action).state is State.CHANGED
     assert [r for r in emulator.log if r.status == 429] == []
-    assert not any(uid in c.members for c in emulator.workspace.channels.values() if c.private)
+    assert not any(uid in c.members for c in emulator.workspace.channels.values() if c.is_private)
     minutes = (clock.now - 1000.0) / 60
     assert 3 <= minutes < 4.2  # 200 kicks at 50 a minute: three full windows waited, no more

@@ -1,0 +1,41 @@
+"""Pacing: a refilling bucket for services that allow bursts, a sliding window for those that count each minute."""
+
+from __future__ import annotations
+
+from offboard.apply.pacing import Pacer, RateLimit
+
+
+class Clock:
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def sent_per_window(times: list[float], window: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + window) for start in times)
+
+
+def test_a_window_never_holds_more_than_its_limit_where_a_bucket_holds_twice_as_many():
+    for window, most in ((True, 50), (False, 100)):  # the bucket: its burst of 50, then its refill of 50
+        clock = Clock()
+        pacer = Pacer({"tier3": RateLimit(50, 60, window=window)}, clock=clock, sleep=clock.sleep)
+        times = []
+        for _ in range(150):
+            pacer.pace("tier3")
+            times.append(clock.now)
+        assert sent_per_window(times, 60) == most
+
+
+def test_a_wait_that_ends_a_rounding_short_of_the_window_does_not_spin():
+    clock = Clock(start=1e9 + 0.1)  # large enough that tiny waits no longer move the clock
+    pacer = Pacer({"w": RateLimit(2, 1.0, window=True)}, clock=clock, sleep=clock.sleep)
+    for _ in range(20):
+        pacer.pace("w")
+    assert len(clock.slept) < 20
