@@ -71,7 +71,7 @@ def one_round(root: Path, delay: float) -> tuple[bool, str]:
     if "Nothing to resume" in finish.stdout and not list((root / ".offboard" / "reports").glob("*.json")):
         finish = cli(root, "expel", "m042", "--playbook", "test", "--yes", "--unsigned")  # killed before any run
     effects = Counter(system.effects)
-    status = json.loads(cli(root, "status", "--json").stdout or "[]")
+    status = json.loads(cli(root, "status", "--json").stdout or '{"runs": []}')["runs"]
     reports = list((root / ".offboard" / "reports").glob("*.json"))
     right = (sorted(effects) == EFFECTS and set(effects.values()) == {1} and len(status) == 1
              and status[0]["status"] == "incomplete" and len(reports) >= 1)

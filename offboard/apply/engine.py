@@ -58,7 +58,8 @@ NOT_CUT = ("not sent: a cut action failed, so the access is not ended everywhere
 
 
 class Listener(Protocol):
-    """Progress events, for the live display. Called from worker threads."""
+    """Progress events, for the live display. Called from worker threads; but an optional ``cut_done()``,
+    called once from the engine's thread when the last ``cut`` action of the run has finished."""
 
     def started(self, system: str, action: Action) -> None: ...
 
@@ -150,6 +151,7 @@ class Engine:
         running: dict[Future[Result], ActionRow] = {}
         stopped: int | None = None  # after Ctrl-C: how many actions were never started
         done_here = 0
+        cut_open = any(r.action.phase is Phase.CUT for r in waiting)  # the listener's cut_done() is still due
         try:
             while waiting or running:
                 if self._ctrl_c and stopped is None:  # the first Ctrl-C: start nothing new, let what is in flight finish
@@ -196,6 +198,9 @@ class Engine:
                         failed_cut.add(row.key)
                     if result.state is State.FAILED and self.stop_on_failure.get(row.system):
                         self._stopped_by = self._stopped_by or row.system
+                if cut_open and stopped is None and not any(r.action.phase is Phase.CUT for r in (*waiting, *running.values())):
+                    cut_open = False  # the last cut action finished: the moment the member's access ended
+                    getattr(self.listener, "cut_done", lambda: None)()
         except KeyboardInterrupt:  # the second Ctrl-C: quit now, the journal resumes what was in flight
             raise RunInterrupted(run_id, done_here, (stopped or 0) + len(running), at_once=True) from None
         finally:

@@ -3,15 +3,18 @@
 Domain errors (``OffboardError``) and usage errors become one ``Error: ...`` line on stderr
 and exit 1; a traceback is shown only with ``--debug``. Any other exception is a bug: one
 ``Error:`` line naming the file that holds its traceback (``offboard.cli.crash``), exit 1.
+With ``--json``, every error is also one JSON document on stdout (``kind`` "error").
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from collections.abc import Sequence
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 
 from offboard.cli import (  # noqa: F401  (they register commands)
     approval_commands,
@@ -20,62 +23,71 @@ from offboard.cli import (  # noqa: F401  (they register commands)
     info_commands,
     init_command,
     ledger_commands,
+    live,
+    report_command,
     run_commands,
     step_commands,
 )
-from offboard.cli.app import app
+from offboard.cli.app import app, installed_version, print_json
 from offboard.cli.crash import report_bug
 from offboard.errors import Aborted, ExitCode, OffboardError, RunInterrupted
 from offboard.text import for_terminal
 
-__all__ = ["app", "main", "run"]
-
-
-def installed_version() -> str:
-    """The installed distribution's version (``offboard --version``)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("offboard")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "(not installed)"
+__all__ = ["app", "installed_version", "main", "run"]
 
 
 def run(argv: Sequence[str]) -> int:
-    """Run the CLI with ``argv`` and return the exit code (tests call this directly)."""
-    args = list(argv)
+    """Run the CLI with ``argv`` and return the exit code (tests call this directly). Each run has a context of
+    its own: what a command sets for its length (the discovery watcher) ends with it, and so does a live line."""
+    try:
+        return contextvars.copy_context().run(_run, list(argv))
+    finally:
+        live.clear_all()
+
+
+def _run(args: list[str]) -> int:
     debug = "--debug" in args or bool(os.environ.get("OFFBOARD_DEBUG"))
     if "--debug" in args:
         args.remove("--debug")
-    if args == ["--version"]:
-        print(f"offboard {installed_version()}")
-        return ExitCode.OK
+    as_json = "--json" in args
+
+    def fail(line: str, code: int, error: str) -> int:
+        """``line`` for the person on stderr; with --json, ``error`` in a JSON document on stdout too."""
+        print(line, file=sys.stderr)
+        if as_json:
+            print_json("error", code, {"error": error})
+        return code
+
     try:
         result = app(args=args, prog_name="offboard", standalone_mode=False)
     except (typer.Abort, Aborted):
-        print("Aborted: nothing was changed.", file=sys.stderr)
-        return ExitCode.ERROR
+        return fail("Aborted: nothing was changed.", ExitCode.ERROR, "aborted: nothing was changed")
+    except NoArgsIsHelpError as exc:  # `offboard` alone: the help, as --help shows it
+        print(exc.format_message())
+        return ExitCode.OK
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
         context = getattr(exc, "ctx", None)
         hint = f" See: {context.command_path} --help" if context is not None else ""
-        print(f"Error: {for_terminal(exc.format_message().rstrip('.'), keep_newlines=True)}.{hint}", file=sys.stderr)
-        return ExitCode.ERROR
+        message = f"{exc.format_message().rstrip('.')}.{hint}"
+        return fail(f"Error: {for_terminal(message, keep_newlines=True)}", ExitCode.ERROR, message)
     except RunInterrupted as exc:  # Ctrl-C while a run applied: what was in flight is journaled
-        print(exc, file=sys.stderr)
         _hard_exit.append(exc.at_once)
-        return exc.exit_code
+        return fail(str(exc), exc.exit_code, str(exc))
     except OffboardError as exc:
         if debug:
             raise
-        print(f"Error: {for_terminal(exc)}", file=sys.stderr)  # it may quote a name or a service's answer
-        return exc.exit_code
+        # it may quote a name or a service's answer
+        return fail(f"Error: {for_terminal(exc)}", exc.exit_code, str(exc))
     except KeyboardInterrupt:  # typer turns most into exit code 130, below
         result = ExitCode.INTERRUPTED
+    except SystemExit as exc:  # --install-completion and --show-completion end here
+        return exc.code if isinstance(exc.code, int) else ExitCode.ERROR
     except Exception as exc:  # a bug: one line and a file for the bug report, the traceback only with --debug
-        return report_bug(exc, args, debug)
+        message = report_bug(exc, args, debug)
+        return fail(f"Error: {for_terminal(message)}", ExitCode.ERROR, message)
     if result == ExitCode.INTERRUPTED:  # Ctrl-C before or after a run applied, never during
-        print("Interrupted: nothing more was done. A run that had started is finished by: offboard resume",
-              file=sys.stderr)
+        return fail("Interrupted: nothing more was done. A run that had started is finished by: offboard resume",
+                    ExitCode.INTERRUPTED, "interrupted: nothing more was done")
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 

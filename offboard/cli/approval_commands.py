@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from offboard import operations
+from offboard.cli import documents
 from offboard.cli.app import ConfigOption, JsonOption, app, print_json, say, terminal
 from offboard.errors import ExitCode, OffboardError
 
@@ -17,19 +18,25 @@ if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
 
 @app.command()
 def approve(
-    plan_file: Path | None = typer.Argument(None, help="A plan saved with --save-plan."),
-    run: str | None = typer.Option(None, "--run", help="An emergency run: approve the plan it applied, afterwards."),
+    plan_file: Path | None = typer.Argument(None, metavar="FILE", help="A plan saved with --save-plan."),
+    run: str | None = typer.Option(None, "--run", metavar="RUN",
+                                   help="An emergency run: approve the plan it applied, afterwards."),
     key: str | None = typer.Option(
-        None, "--key", help='Your own SSH private key file, or "agent" (default: $OFFBOARD_APPROVER_KEY).'),
+        None, "--key", metavar="PATH|agent",
+        help='Your own SSH private key file, or "agent" (default: $OFFBOARD_APPROVER_KEY).'),
     as_principal: str | None = typer.Option(
-        None, "--as", help="Your principal in the approvers file (default: the one listed for your key)."),
+        None, "--as", metavar="PRINCIPAL", help="Your principal in the approvers file (default: the one listed for your key)."),
     decision: str | None = typer.Option(
-        None, "--decision", help='The decision you approve under, e.g. "minutes of 2026-11-28, item 4"; it is signed.'),
+        None, "--decision", metavar="TEXT",
+        help='The decision you approve under, e.g. "minutes of 2026-11-28, item 4"; it is signed.'),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask to type the member id."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Approve a saved plan: sign its digest with your key, beside the plan in FILE.approvals/."""
+    """Approve a saved plan: sign its digest with your key, beside the plan in FILE.approvals/.
+
+    Example: offboard approve plan.json --key ~/.ssh/id_ed25519
+    """
     if (plan_file is None) == (run is None):
         raise OffboardError("give the plan FILE to approve, or --run RUN_ID for an emergency run (not both)")
     request = operations.ApproveRequest(plan_file or Path(), key, as_principal, decision, yes)
@@ -40,7 +47,7 @@ def approve(
             result = operations.approve(session, request, terminal(as_json))
     plan_file = result.statement.parent.parent / result.statement.parent.name.removesuffix(".approvals")
     if as_json:
-        print_json(result.to_dict())
+        print_json("approve", result.exit_code, documents.approve_fields(result, plan_file))
         return result.exit_code
     again = " (your earlier approval was replaced)" if result.replaced else ""
     say(f"Approved {plan_file} ({result.digest}) as {result.principal} with key {result.fingerprint}{again}.")
@@ -53,15 +60,18 @@ def approve(
 
 @app.command()
 def approvals(
-    plan_file: Path = typer.Argument(..., help="A plan saved with --save-plan."),
+    plan_file: Path = typer.Argument(..., metavar="FILE", help="A plan saved with --save-plan."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Who approved a saved plan, with their key fingerprints, and how many approvals are still needed."""
+    """Who approved a saved plan, with their key fingerprints, and how many approvals are still needed.
+
+    Example: offboard approvals plan.json
+    """
     with operations.Session.open(config) as session:
         quorum = operations.approvals(session, plan_file)
     if as_json:
-        print_json({"plan": str(plan_file), **quorum.to_dict()})
+        print_json("approvals", ExitCode.OK, documents.approvals_fields(quorum, plan_file))
     else:
         show_quorum(quorum, plan_file)
     return ExitCode.OK

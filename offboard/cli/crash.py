@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from offboard.config import load_config
-from offboard.errors import ExitCode
-from offboard.text import for_terminal
 
 MESSAGE_LIMIT = 200  # characters of the exception's message on the Error line; the file has all of it
 
@@ -59,27 +57,22 @@ def write_crash_file(exc: BaseException, args: list[str]) -> Path | None:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from offboard.cli.app import installed_version
 
-    try:
-        return version("offboard")
-    except PackageNotFoundError:
-        return "(version unknown)"
+    return installed_version()
 
 
-def report_bug(exc: BaseException, args: list[str], debug: bool) -> int:
-    """Print one ``Error:`` line naming the crash file (and, with ``--debug``, the traceback first); exit 1."""
+def report_bug(exc: BaseException, args: list[str], debug: bool) -> str:
+    """Write the crash file (and, with ``--debug``, print the traceback first); return the ``Error:`` line's
+    message, naming the file."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     message = str(exc)
     if len(message) > MESSAGE_LIMIT:
         message = message[: MESSAGE_LIMIT - 1] + "…"
-    what = for_terminal(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+    what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     path = write_crash_file(exc, args)
     if path is None:
-        print(f"Error: offboard hit a bug ({what}); its details could not be saved to a file: "
-              "run the command again with --debug and attach what it prints to a bug report", file=sys.stderr)
-    else:
-        print(f"Error: offboard hit a bug ({what}); details are in {for_terminal(str(path))}: "
-              "please attach that file to a bug report", file=sys.stderr)
-    return ExitCode.ERROR
+        return (f"offboard hit a bug ({what}); its details could not be saved to a file: "
+                "run the command again with --debug and attach what it prints to a bug report")
+    return f"offboard hit a bug ({what}); details are in {path}: please attach that file to a bug report"

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from offboard.cli.app import app, console, say
+from offboard.cli import documents
+from offboard.cli.app import JsonOption, app, console, err_console, print_json, say
 from offboard.cli.prompts import TerminalInteraction
 from offboard.cli.render import show_summary
 from offboard.errors import OffboardError
@@ -29,6 +30,7 @@ def run_demo(
     serve: Path | None = typer.Option(None, "--serve", metavar="DIR",
                                       help="Write a fresh sample org to DIR and keep its emulators running until "
                                            "Ctrl-C, to try every command on it."),
+    as_json: bool = JsonOption,
 ) -> int:
     """Expel, suspend and reinstate members of a sample org on the built-in sandbox: no credentials, no network.
 
@@ -39,6 +41,8 @@ def run_demo(
 
     if keep and serve:
         raise OffboardError("give --keep DIR to look at a finished demo, or --serve DIR to try the commands (not both)")
+    if serve and as_json:
+        raise OffboardError("--serve keeps the emulators running for a person: leave out --json")
     if serve:
         serve_org(serve, _until_interrupted)
         say("Emulators stopped. The sample org's files stay in " + str(serve) + ".")
@@ -46,8 +50,12 @@ def run_demo(
 
     holder = nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="offboard-demo-")
     with holder as folder:  # shown before a temporary sandbox is removed: the notices are read from it
-        result = demo(Path(folder), Narration(console, console), lambda run: show_summary(console, run))
-        show_proof(result, kept=keep is not None)
+        where = err_console if as_json else console  # with --json, stdout holds the one document
+        result = demo(Path(folder), Narration(where, where), lambda run: None if as_json else show_summary(console, run))
+        if as_json:
+            print_json("demo", result.exit_code, documents.demo_fields(result, kept=keep is not None))
+        else:
+            show_proof(result, kept=keep is not None)
     return result.exit_code
 
 

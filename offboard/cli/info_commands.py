@@ -3,34 +3,46 @@
 from __future__ import annotations
 
 from offboard import operations
+from offboard.cli import documents
 from offboard.cli.app import ConfigOption, JsonOption, app, print_json, say
 from offboard.errors import ExitCode
 
 
 @app.command("connectors")
 def list_connectors(as_json: bool = JsonOption) -> int:
-    """List installed connectors with version and capabilities."""
+    """List installed connectors with version and capabilities.
+
+    Example: offboard connectors --json
+    """
     rows = operations.installed_connectors()
+    code = ExitCode.ERROR if any(r.error for r in rows) else ExitCode.OK
     if as_json:
-        print_json([{"name": r.name, "error": r.error} if r.error else
-                    {"name": r.name, "title": r.title, "version": r.version, "distribution": r.distribution,
-                     "capabilities": [c.value for c in r.capabilities]} for r in rows])
-    for row in rows if not as_json else []:
+        print_json("connectors", code, documents.connectors_fields(rows))
+        return code
+    for row in rows:
         if row.error:
             say(f"{row.name:<10} BROKEN: {row.error}")
         else:
             say(f"{row.name:<10} {row.version:<8} {row.title:<22} {', '.join(c.value for c in row.capabilities)}")
-    return ExitCode.ERROR if any(r.error for r in rows) else ExitCode.OK
+    return code
 
 
 @app.command()
-def doctor(config: str | None = ConfigOption) -> int:
-    """Check the config, the roster, and each configured connector's credentials and permissions."""
+def doctor(config: str | None = ConfigOption, as_json: bool = JsonOption) -> int:
+    """Check the config, the roster, and each configured connector's credentials and permissions.
+
+    Example: offboard doctor --config ~/cc/offboard.toml
+    """
     with operations.Session.open(config) as session:
         checkup = operations.doctor(session)
+    if as_json:
+        print_json("doctor", checkup.exit_code, documents.doctor_fields(checkup))
+        return checkup.exit_code
     settings = checkup.config
     say(f"Config:  {settings.path}")
     say(f"Roster:  {settings.roster_path} ({checkup.members} members)")
+    if checkup.roster_columns:  # headers read as another field: shown, so a wrong guess is seen before a run
+        say("         columns read as: " + ", ".join(f"'{header}' as {name}" for header, name in checkup.roster_columns))
     say(f"State:   {settings.state_dir}")
     for problem in checkup.state_problems:
         say(f"  - {problem}")

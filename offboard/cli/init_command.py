@@ -9,8 +9,9 @@ import typer
 from rich.text import Text
 
 from offboard import operations
-from offboard.cli import prompts
-from offboard.cli.app import app, err_console, say
+from offboard.cli import documents, prompts
+from offboard.cli.app import JsonOption, app, err_console, print_json, say
+from offboard.errors import ExitCode
 from offboard.text import for_terminal
 
 
@@ -39,13 +40,22 @@ def init(
         None, "--roster", metavar="PATH", help="An existing roster CSV (default: write roster.csv with the header)."
     ),
     yes: bool = typer.Option(False, "--yes", help="Ask nothing: take the flags as given, and write."),
-) -> None:
-    """Start an org's folder: offboard.toml with a table per system, a roster, the signing key, a .gitignore."""
+    as_json: bool = JsonOption,
+) -> int:
+    """Start an org's folder: offboard.toml with a table per system, a roster, the signing key, a .gitignore.
+
+    Example: offboard init myorg --org-name "Example Org" --domain example.org
+    """
     from offboard.operations.initializing import split_systems
 
     chosen = split_systems(systems) if systems is not None else None
     request = operations.InitRequest(directory, org_name, domain, chosen, roster, yes)
-    show_init(operations.init(request, TerminalQuestions()))
+    result = operations.init(request, TerminalQuestions())
+    if as_json:
+        print_json("init", ExitCode.OK, documents.init_fields(result))
+    else:
+        show_init(result)
+    return ExitCode.OK
 
 
 def show_init(result: operations.InitResult) -> None:

@@ -7,22 +7,34 @@ from pathlib import Path
 import typer
 
 from offboard import operations
-from offboard.cli.app import ConfigOption, app, say
+from offboard.cli import documents
+from offboard.cli.app import ConfigOption, JsonOption, app, print_json, say
 from offboard.errors import ExitCode
 
 
 @app.command()
 def keygen(
-    out: Path | None = typer.Option(None, "--out", help="Where to write the private key (default: [signing] key)."),
-    signer: str | None = typer.Option(None, "--signer", help="The identity in allowed_signers, e.g. cc@example.org."),
+    out: Path | None = typer.Option(None, "--out", metavar="FILE",
+                                    help="Where to write the private key (default: [signing] key)."),
+    signer: str | None = typer.Option(None, "--signer", metavar="PRINCIPAL",
+                                      help="The identity in allowed_signers, e.g. cc@example.org."),
     passphrase_env: str | None = typer.Option(
-        None, "--passphrase-env", help="Protect the key with the passphrase held in this environment variable."
+        None, "--passphrase-env", metavar="VAR",
+        help="Protect the key with the passphrase held in this environment variable."
     ),
     config_path: str | None = ConfigOption,
-) -> None:
-    """Create the Ed25519 key that signs reports, and print what to publish."""
+    as_json: bool = JsonOption,
+) -> int:
+    """Create the Ed25519 key that signs reports, and print what to publish.
+
+    Example: offboard keygen --signer cc@example.org
+    """
     key = operations.keygen(operations.KeygenRequest(out, signer, passphrase_env, config_path))
-    show_new_key(key)
+    if as_json:
+        print_json("keygen", ExitCode.OK, documents.keygen_fields(key))
+    else:
+        show_new_key(key)
+    return ExitCode.OK
 
 
 def _shown(path: Path, base: Path) -> str:
@@ -56,25 +68,35 @@ def show_new_key(key: operations.NewKey) -> None:
 @app.command()
 def verify(
     target: Path | None = typer.Argument(
-        None, metavar="[REPORT|DIR]", help="A report (.json) or a reports directory (default: the ledger)."
+        None, metavar="REPORT|DIR", help="A report (.json) or a reports directory (default: the ledger)."
     ),
-    allowed_signers: Path | None = typer.Option(None, "--allowed-signers", help="Who may sign (ssh-keygen format)."),
+    allowed_signers: Path | None = typer.Option(None, "--allowed-signers", metavar="FILE",
+                                                help="Who may sign (ssh-keygen format)."),
     allow_unsigned: bool = typer.Option(False, "--allow-unsigned", help="Accept reports written with --unsigned."),
     signer: list[str] = typer.Option(
-        [], "--signer", help="The principal that must have signed (default: [signing] signer). Repeatable."
+        [], "--signer", metavar="PRINCIPAL",
+        help="The principal that must have signed (default: [signing] signer). Repeatable."
     ),
     namespace: str | None = typer.Option(
-        None, "--namespace", help="The namespace signatures must be made for (default: offboard-report@<[org] domain>)."
+        None, "--namespace", metavar="NAMESPACE",
+        help="The namespace signatures must be made for (default: offboard-report@<[org] domain>)."
     ),
     fix_markdown: bool = typer.Option(
         False, "--fix-markdown", help="Write each .md that does not match its report again, from the verified report."
     ),
     config_path: str | None = ConfigOption,
+    as_json: bool = JsonOption,
 ) -> int:
-    """Check every report's signature, the chain that links them, their .md and this machine's journal; exit 1 on any problem."""
+    """Check every report's signature, the chain that links them, their .md and this machine's journal; exit 1 on any problem.
+
+    Example: offboard verify --signer cc@example.org
+    """
     request = operations.VerifyRequest(target, allowed_signers, allow_unsigned, config_path, namespace, tuple(signer),
                                        fix_markdown)
     result = operations.verify(request)
+    if as_json:
+        print_json("verify", ExitCode.OK if result.ok else ExitCode.ERROR, documents.verify_fields(result))
+        return ExitCode.OK if result.ok else ExitCode.ERROR
     for name in result.regenerated:
         say(f"Regenerated {name} from its report.")
     for problem in result.problems:

@@ -1,4 +1,4 @@
-"""The terminal side of ``Interaction``: the plan shown, the member id typed, a live progress display."""
+"""The terminal side of ``Interaction``: the plan shown, the member id typed, a live line while it works."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from offboard.cli.render import LiveProgress, show_plan
+from offboard.cli import live
+from offboard.cli.render_plan import show_plan
 from offboard.errors import OffboardError
 from offboard.operations.interaction import no_progress
 from offboard.text import for_terminal
@@ -19,7 +20,7 @@ from offboard.text import for_terminal
 if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.apply.engine import Listener
     from offboard.audit import AuditResult
-    from offboard.plans.plan import Plan
+    from offboard.plans.plan import Plan, SystemPlan
     from offboard.report.ledger import ReportFiles
 
 
@@ -48,11 +49,15 @@ def ask(question: str) -> str:
 
 
 class TerminalInteraction:
-    """Shows plans and audits on ``out`` (nothing with ``--json``), notes on ``err``, asks at the terminal."""
+    """Shows plans and audits on ``out`` (nothing with ``--json``), notes on ``err``, asks at the terminal; a
+    live line on ``err`` while systems are read and a run applies, only when it is a terminal (not a log)."""
 
     def __init__(self, out: Console, err: Console, as_json: bool = False) -> None:
         self.out, self.err, self.as_json = out, err, as_json
         self._shown_before = False  # a plan after an audit's table is set apart by a blank line
+        self._line = live.LiveLine(err) if err.is_terminal and not as_json else None
+        self._reading = live.Reading(self._line) if self._line else None
+        self._confirmed_at: float | None = None  # when the person typed the member id: the cut is timed from it
 
     def show_plan(self, plan: Plan) -> None:
         if not self.as_json:
@@ -60,7 +65,7 @@ class TerminalInteraction:
                 self.out.print()
             show_plan(self.out, plan)
 
-    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
+    def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         if not self.as_json:
             from offboard.cli.render_audit import show_audit  # the audit's table: only when an audit ran
 
@@ -73,6 +78,7 @@ class TerminalInteraction:
 
     def confirm_apply(self, member_id: str, count: int) -> bool:
         answer = ask(f"Type the member id ({for_terminal(member_id)}) to apply these {count} actions, or press Enter to cancel")
+        self._confirmed_at = live.clock()
         return answer.strip() == member_id
 
     def confirm_resume(self, run_id: str, member_id: str) -> bool:
@@ -90,6 +96,15 @@ class TerminalInteraction:
                             "they must change it when they first sign in."))
 
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
-        if self.out.is_terminal and not self.as_json:
-            return LiveProgress(self.out, dict(totals))
-        return no_progress()
+        if self._line is None:
+            return no_progress()
+        since = (self._confirmed_at, "you confirmed") if self._confirmed_at else (live.clock(), "the run started")
+        return live.Applying(self._line, sum(totals.values()), since)
+
+    def reading(self, system: str) -> None:
+        if self._reading:
+            self._reading.started(system)
+
+    def read(self, found: SystemPlan) -> None:
+        if self._reading:
+            self._reading.finished(found)

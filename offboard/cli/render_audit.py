@@ -23,7 +23,7 @@ def _member(finding_member: str | None, name: str) -> str:
     return finding_member if "," in finding_member else f"{finding_member} {name}".strip()  # disputed: the ids
 
 
-def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
+def show_audit(out: Console, result: AuditResult, files: ReportFiles | None) -> None:
     summary = result.summary()
     read = ", ".join(f"{s.name} {s.accounts}" for s in result.systems if s.note is None)
     put(out, f"Audit: {summary['accounts']} accounts ({read or 'no system'}), {summary['linked']} linked to active "
@@ -55,6 +55,6 @@ def show_audit(out: Console, result: AuditResult, files: ReportFiles) -> None:
         put(out, f"Findings: {counts}.{hint}")
     else:
         put(out, "Clean: every active account belongs to an active member or is a declared exception.")
-    put(out, f"Report: {files.json_path}")
+    put(out, f"Report: {files.json_path}" if files is not None else "Report: none written (a dry run)")
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from offboard import operations
-from offboard.cli.app import ConfigOption, app, err_console, say
+from offboard.cli import documents
+from offboard.cli.app import ConfigOption, JsonOption, app, err_console, print_json, say
 from offboard.cli.render import put
 from offboard.errors import ExitCode
 
@@ -21,6 +22,7 @@ def report(
     output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE|DIR",
                                        help="Write it to FILE, or into the folder DIR, instead."),
     config: str | None = ConfigOption,
+    as_json: bool = JsonOption,
 ) -> int:
     """Show a run's signed report in plain words, after verifying it: Markdown, or an HTML page to attach to minutes.
 
@@ -32,7 +34,9 @@ def report(
         shown = show_report(session, ReportRequest(target, html, output))
     if shown.warning:
         put(err_console, f"Warning: {shown.warning}")
-    if shown.written is None:
+    if as_json:
+        print_json("report", ExitCode.OK, documents.report_fields(shown))
+    elif shown.written is None:
         sys.stdout.write(shown.text)
     else:
         say(f"Wrote {shown.written}")

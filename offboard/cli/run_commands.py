@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from offboard import operations
+from offboard.cli import documents
 from offboard.cli.app import ConfigOption, JsonOption, app, console, err_console, print_json, say, terminal
 from offboard.cli.render import put, show_summary
 from offboard.errors import ExitCode, OffboardError
@@ -19,10 +20,10 @@ if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
 
 NoNoticeOption = typer.Option(False, "--no-notice", help="Leave the written notice out; the report says so, and who.")
 # the options expel, suspend and reinstate share, said once
-MemberArgument = typer.Argument(..., help="Member id or email, as in the roster.")
+MemberArgument = typer.Argument(..., metavar="MEMBER", help="Member id or email, as in the roster.")
 DryRunOption = typer.Option(False, "--dry-run", help="Show what would change, change nothing.")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first).")
-SavePlanOption = typer.Option(None, "--save-plan", help="Save the plan to FILE and stop; apply it later.")
+SavePlanOption = typer.Option(None, "--save-plan", metavar="FILE", help="Save the plan to FILE and stop; apply it later.")
 UnsignedOption = typer.Option(False, "--unsigned", help="Go ahead without a signing key; the report says unsigned.")
 PartialOption = typer.Option(False, "--partial", help="Cut what can be read now; read the rest later with resume.")
 
@@ -30,7 +31,8 @@ PartialOption = typer.Option(False, "--partial", help="Cut what can be read now;
 @app.command()
 def expel(
     member: str = MemberArgument,
-    playbook: str = typer.Option("expel", "--playbook", "-p", help="Playbook name or path to a .yaml file."),
+    playbook: str = typer.Option("expel", "--playbook", "-p", metavar="NAME|FILE",
+                                 help="A playbook's name, or its .yaml file."),
     dry_run: bool = DryRunOption,
     yes: bool = YesOption,
     save_plan: Path | None = SavePlanOption,
@@ -40,7 +42,10 @@ def expel(
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Revoke a member's access everywhere, following a playbook."""
+    """Revoke a member's access everywhere, following a playbook.
+
+    Example: offboard expel m042 --dry-run
+    """
     request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial, no_notice)
     with operations.Session.open(config) as session:
         result = operations.expel(session, request, terminal(as_json))
@@ -50,9 +55,11 @@ def expel(
 @app.command()
 def suspend(
     member: str = MemberArgument,
-    until: str = typer.Option(..., "--until", help="The suspension's last day, YYYY-MM-DD (UTC)."),
-    reason: str = typer.Option(..., "--reason", help="Why, as the committee decided; the signed report records it."),
-    playbook: str = typer.Option("suspend", "--playbook", "-p", help="Playbook name or path to a .yaml file."),
+    until: str = typer.Option(..., "--until", metavar="YYYY-MM-DD", help="The suspension's last day (UTC)."),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT",
+                               help="Why, as the committee decided; the signed report records it."),
+    playbook: str = typer.Option("suspend", "--playbook", "-p", metavar="NAME|FILE",
+                                 help="A playbook's name, or its .yaml file."),
     dry_run: bool = DryRunOption,
     yes: bool = YesOption,
     save_plan: Path | None = SavePlanOption,
@@ -62,7 +69,10 @@ def suspend(
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Suspend a member until a date: end their access, keep what is needed to put it back."""
+    """Suspend a member until a date: end their access, keep what is needed to put it back.
+
+    Example: offboard suspend m042 --until 2026-12-31 --reason "CC, item 4" --dry-run
+    """
     request = operations.SuspendRequest(member, until, reason, playbook, dry_run, save_plan, yes, unsigned, partial,
                                         no_notice)
     with operations.Session.open(config) as session:
@@ -72,7 +82,7 @@ def suspend(
 
 @app.command()
 def reinstate(
-    member: str | None = typer.Argument(None, help="Member id or email, as in the roster."),
+    member: str | None = typer.Argument(None, metavar="MEMBER", help="Member id or email, as in the roster."),
     due: bool = typer.Option(False, "--due", help="Every member whose suspension has ended (for a nightly timer)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would come back, change nothing."),
     yes: bool = YesOption,
@@ -82,7 +92,10 @@ def reinstate(
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Put a suspended or expelled member back as they were, from the signed record of what was removed."""
+    """Put a suspended or expelled member back as they were, from the signed record of what was removed.
+
+    Example: offboard reinstate m042 --dry-run
+    """
     if due == (member is not None):
         raise OffboardError("give a MEMBER, or --due for every member whose suspension has ended (not both)")
     if due and (dry_run or save_plan):
@@ -99,14 +112,15 @@ def show_planned(result: PlanResult, as_json: bool) -> int:
     """A plan that was applied (its run), saved, or only shown."""
     if result.run is not None:
         return show_run(result.run, as_json)
-    if as_json and result.plan is not None:
-        print_json(result.plan.to_dict())
-    elif result.saved_to:
+    if as_json:
+        print_json("plan", result.exit_code, documents.plan_fields(result))
+        return result.exit_code
+    if result.saved_to:
         say(f"Plan saved to {result.saved_to} ({result.plan.digest if result.plan else ''}). "
             f"Apply it with: offboard apply {result.saved_to}")
     else:
         console.print("Dry run: nothing was changed.")
-    if result.unread and not as_json:
+    if result.unread:
         put(err_console, f"{len(result.unread)} system(s) could not be read ({', '.join(s.system for s in result.unread)}): "
                          "fix what the plan says, or apply with --partial to cut the others first.")
     return result.exit_code
@@ -114,16 +128,20 @@ def show_planned(result: PlanResult, as_json: bool) -> int:
 
 @app.command("apply")
 def apply_plan(
-    plan_file: Path = typer.Argument(..., help="A plan saved with --save-plan."),
+    plan_file: Path = typer.Argument(..., metavar="FILE", help="A plan saved with --save-plan."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     unsigned: bool = typer.Option(False, "--unsigned", help="Go ahead without a signing key."),
     partial: bool = PartialOption,
     emergency: bool = typer.Option(False, "--emergency", help="With one approval, where [approvals] emergency allows it."),
-    reason: str | None = typer.Option(None, "--reason", help="Why this cannot wait for every approval (with --emergency)."),
+    reason: str | None = typer.Option(None, "--reason", metavar="TEXT",
+                                      help="Why this cannot wait for every approval (with --emergency)."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Apply a saved plan exactly, after checking nothing changed since it was made and that it is approved."""
+    """Apply a saved plan exactly, after checking nothing changed since it was made and that it is approved.
+
+    Example: offboard apply plan.json
+    """
     if emergency != (reason is not None):
         raise OffboardError("--emergency and --reason TEXT go together: say why the run cannot wait for every approval")
     with operations.Session.open(config) as session:
@@ -133,16 +151,22 @@ def apply_plan(
 
 @app.command()
 def resume(
-    run_id: str | None = typer.Argument(None, help="The run to finish (default: the latest interrupted one)."),
+    run_id: str | None = typer.Argument(None, metavar="RUN", help="The run to finish (default: the latest interrupted one)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask before applying what systems read only now need."),
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Finish a run that was interrupted, killed or failed, re-checking what was in flight."""
+    """Finish a run that was interrupted, killed or failed, re-checking what was in flight.
+
+    Example: offboard resume
+    """
     with operations.Session.open(config) as session:
         result = operations.resume(session, run_id, terminal(as_json), yes)
     if result.run is not None:
         return show_run(result.run, as_json)
+    if as_json:
+        print_json("resume", result.exit_code, documents.resume_fields(result))
+        return result.exit_code
     if result.not_interrupted is not None:
         run = result.not_interrupted
         say(f"Nothing to resume: run {run.run.id} was not interrupted (it is {run.status}).")
@@ -156,9 +180,7 @@ def resume(
 def show_due(result: DueResult, as_json: bool) -> int:
     """Each member whose suspension ended: reinstated (their run), or why not."""
     if as_json:
-        print_json({"members": [{"member": d.member_id, "until": d.until, "error": d.error,
-                                 "run": d.result.run.to_dict() if d.result and d.result.run else None}
-                                for d in result.members]})
+        print_json("due", result.exit_code, documents.due_fields(result))
         return result.exit_code
     if not result.members:
         console.print("No suspension has ended: nobody to reinstate.")
@@ -173,7 +195,7 @@ def show_due(result: DueResult, as_json: bool) -> int:
 def show_run(summary: RunSummary, as_json: bool) -> ExitCode:
     """A finished run: its summary for people, or one JSON document."""
     if as_json:
-        print_json(summary.to_dict())
+        print_json("run", summary.exit_code, documents.run_fields(summary))
     else:
         show_summary(console, summary)
     return summary.exit_code

@@ -24,7 +24,7 @@ from offboard.spi import Capability
 @dataclass(frozen=True)
 class AuditRequest:
     fix: bool = False  # plan and apply each revoked member's playbook for revoked-but-active accounts
-    dry_run: bool = False  # with fix: show the plans only
+    dry_run: bool = False  # with fix: show the plans only; a preview writes no report and posts nothing
     yes: bool = False  # with fix: do not ask
     playbook: str | None = None  # what fix follows; None: expel for expelled members, suspend for suspended ones
     notify: bool = False  # post a summary to [notify] slack_channel
@@ -43,8 +43,8 @@ class Fix:
 @dataclass
 class AuditOutcome:
     result: AuditResult
-    report: ReportFiles
-    document: dict[str, Any]  # the signed audit report's content
+    report: ReportFiles | None  # None: a dry run, which writes no report
+    document: dict[str, Any]  # the audit report's content (signed, but for a dry run)
     notify_error: str | None = None
     fixes: list[Fix] = field(default_factory=list)
 
@@ -67,7 +67,8 @@ def audit(session: Session, request: AuditRequest, ui: Interaction | None = None
                             "then pass --yes")
     if request.notify and not channel:
         raise ConfigurationError('--notify needs a channel: add [notify] slack_channel = "#channel" to the config')
-    require_signing(session, request.unsigned)
+    if not request.dry_run:  # a dry run signs nothing
+        require_signing(session, request.unsigned)
     connectors = session.configured_connectors()
     name = session.config.path.name
     unknown = sorted({r.system for r in settings.exceptions} - set(connectors))
@@ -84,11 +85,13 @@ def audit(session: Session, request: AuditRequest, ui: Interaction | None = None
             ui.note(ledger.warning)
         result = run_audit(list(session.roster), ledger.reports, connectors, settings.exceptions, session.retry)
         document = {**result.to_document(session.org, session.operator), "ledger": ledger.to_dict()}
-        files = Ledger(session.config.reports_dir).append(document, session.signer)
-        session.journal.add_report(result.audit_id, files.seq, files.json_path, files.sha256)
+        files = None
+        if not request.dry_run:  # a preview leaves no trace: no report, no post
+            files = Ledger(session.config.reports_dir).append(document, session.signer)
+            session.journal.add_report(result.audit_id, files.seq, files.json_path, files.sha256)
         outcome = AuditOutcome(result, files, document)
         ui.show_audit(result, files)
-        if notifier is not None:
+        if notifier is not None and files is not None:
             text = notification(result, session.config.org_name, files.seq)
             posted = call_with_retries(lambda: notifier.notify(channel, text), session.retry)
             if posted.error is not None:

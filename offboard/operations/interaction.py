@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
     from offboard.apply.engine import Listener
     from offboard.audit import AuditResult
-    from offboard.plans.plan import Plan
+    from offboard.plans.plan import Plan, SystemPlan
     from offboard.report.ledger import ReportFiles
 
 
@@ -23,8 +23,8 @@ class Interaction(Protocol):
     def show_plan(self, plan: Plan) -> None:
         """The plan, before anything is asked or applied."""
 
-    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
-        """An audit's findings, before ``--fix`` plans anything."""
+    def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
+        """An audit's findings, before ``--fix`` plans anything; ``files`` None: a dry run wrote no report."""
 
     def note(self, text: str) -> None:
         """Something worth knowing that is not the result (an earlier run waiting, a step of the demo)."""
@@ -36,7 +36,14 @@ class Interaction(Protocol):
         """An interrupted run of this member is unfinished: finish it instead of starting again?"""
 
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
-        """A listener for the engine while a run applies (``totals``: actions per system)."""
+        """A listener for the engine while a run applies (``totals``: actions per system). It may also have
+        ``cut_done()``: the engine calls it when the last ``cut`` action has finished (the access is ended)."""
+
+    def reading(self, system: str) -> None:
+        """Discovery starts reading this system (from a worker thread; through ``plans.discovery.watcher``)."""
+
+    def read(self, found: SystemPlan) -> None:
+        """Discovery has read this system (from a worker thread): what it found, or why it could not."""
 
     @property
     def can_reveal(self) -> bool:
@@ -60,7 +67,7 @@ class Silent:
     def show_plan(self, plan: Plan) -> None:
         pass
 
-    def show_audit(self, result: AuditResult, files: ReportFiles) -> None:
+    def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         pass
 
     def note(self, text: str) -> None:
@@ -74,6 +81,12 @@ class Silent:
 
     def progress(self, totals: Mapping[str, int]) -> AbstractContextManager[Listener | None]:
         return no_progress()
+
+    def reading(self, system: str) -> None:
+        pass
+
+    def read(self, found: SystemPlan) -> None:
+        pass
 
     def reveal(self, label: str, secret: str) -> None:
         self.revealed.append((label, secret))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from offboard.apply.retry import RetryPolicy, call_with_retries
 from offboard.clock import utc_now
@@ -63,6 +64,33 @@ def discover_system(step: Step, connector: Connector | None, member: Member, ret
     return plan
 
 
+# -- who is told as each system is read: the CLI's live line ("reading google..."); nobody by default.
+# Set for one command by the CLI (``offboard.cli.app.terminal``), so that every operation that plans is
+# watched without each passing it down.
+
+
+class Watcher(Protocol):
+    """Told when a system's reading starts and when it is read; called from discovery's worker threads."""
+
+    def reading(self, system: str) -> None: ...
+
+    def read(self, found: SystemPlan) -> None: ...
+
+
+watcher: ContextVar[Watcher | None] = ContextVar("offboard_discovery_watcher", default=None)
+
+
+def _watched(watch: Watcher | None, step: Step, connector: Connector | None, member: Member, retry: RetryPolicy,
+             extra: Mapping[str, Any] | None = None) -> SystemPlan:
+    """``discover_system``, telling ``watch`` (when there is one) as it starts and ends."""
+    if watch is not None:
+        watch.reading(step.system)
+    found = discover_system(step, connector, member, retry, extra)
+    if watch is not None:
+        watch.read(found)
+    return found
+
+
 def member_entry(member: Member) -> dict[str, Any]:
     """The member as a plan names them: who was planned for, every identity included."""
     return {"id": member.id, "name": member.name, "email": member.email, "identities": dict(member.identities)}
@@ -80,9 +108,10 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
     """
     closing = {s.system for s in playbook.steps if (c := connectors.get(s.system)) is not None and c.closing}
     first = [s for s in playbook.steps if s.system not in closing]
+    watch = watcher.get()  # read here: the pool's threads do not see this context
     with ThreadPoolExecutor(max_workers=max(1, len(first))) as pool:
         found = dict(zip((s.system for s in first), pool.map(
-            lambda s: discover_system(s, connectors.get(s.system), member, retry), first), strict=True))
+            lambda s: _watched(watch, s, connectors.get(s.system), member, retry), first), strict=True))
     for step in playbook.steps:
         if step.handled_by_api:
             _say_what_the_apis_handle(found[step.system], [found[name] for name in step.handled_by_api])
@@ -93,7 +122,7 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
             found[step.system] = SystemPlan(step.system, step.connector, step.title or step.system,
                                             note=f"skipped: {skip_closing}", on_failure=step.on_failure)
         else:
-            found[step.system] = planned = discover_system(step, connectors.get(step.system), member, retry, told)
+            found[step.system] = planned = _watched(watch, step, connectors.get(step.system), member, retry, told)
             if not planned.actions and not planned.error and terms.get("sent"):
                 planned.note = "nothing to do: an earlier run of this decision sent it"
     return Plan(

@@ -17,7 +17,7 @@ from offboard.errors import StalePlanError
 from offboard.plans.plan import Plan, SystemPlan
 from offboard.spi import Action
 
-SHOWN = 3  # differences named in the refusal; the rest are counted
+SHOWN = 5  # differences named in the refusal, so that it fits a screen; the rest are counted ("and 3 more")
 
 
 def differences(saved: Plan, fresh: Plan) -> list[str]:
@@ -85,7 +85,7 @@ def _fields(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def refuse_if_stale(saved: Plan, fresh: Plan, plan_path: Path) -> None:
-    """Raise unless the fresh plan is the saved plan, naming at most three differences."""
+    """Raise unless the fresh plan is the saved plan, naming at most ``SHOWN`` differences."""
     changes = differences(saved, fresh)
     if changes:
         shown = "; ".join(changes[:SHOWN]) + (f"; and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")

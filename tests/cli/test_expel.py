@@ -23,7 +23,7 @@ bank - Bank account (Bob Example)
   manual
     - Remove the member as signer (needs: bank confirmation; a second confirmer)
 
-2 to cut, 3 to clean, 1 manual steps, across 2 systems (0 with nothing to do).
+Plan: 5 changes (1 cannot be undone), 1 step for a person.
 """
 
 
@@ -42,7 +42,8 @@ def test_expel_applies_everything_once_and_waits_on_the_manual_step(org, cli):
     assert "  fake         5 changed\n  bank         1 manual\n" in out
     assert "  bank:remove-signer: Remove the member as signer (needs confirmation by two people)\n" in out
     assert "Status: INCOMPLETE. The run is complete once every manual step is confirmed.\n" in out
-    assert out.endswith(f"Report: {org.root}/.offboard/reports/000001-m042-expel.json\n")
+    assert out.endswith(f"Report: {org.root}/.offboard/reports/000001-m042-expel.json\n"
+                        "Done: 5 changed, 0 failed, 1 waiting on a person.\n")
 
 
 def test_with_one_slot_cut_runs_before_clean_and_suspend_after_sign_out(org, cli, monkeypatch):

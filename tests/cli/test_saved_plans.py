@@ -29,6 +29,17 @@ def test_a_stale_plan_is_refused_with_what_changed(org, cli):
     assert org.fake.writes == 0
 
 
+def test_a_long_refusal_names_five_differences_and_counts_the_rest(org, cli):
+    cli("expel", "m042", "--playbook", "test", "--save-plan", "plan.json")
+    org.fake.add_user("bob@example.org", ["session", "active", *(f"group:g{i}" for i in range(8))])
+    code, _out, err = cli("apply", "plan.json", "--yes", "--unsigned")
+    assert code == 1
+    assert err == ("Error: the plan in plan.json is not what the systems show now, nothing was applied: fake: no longer "
+                   "needed: Remove from all; fake: no longer needed: Remove from board; fake: no longer needed: Remove "
+                   "from eng; fake: new: Remove from g0; fake: new: Remove from g1; and 6 more. "
+                   "Plan again with: offboard expel m042 --save-plan plan.json\n")
+
+
 def test_a_damaged_plan_file(org, cli):
     org.write("plan.json", "{not json")
     code, _, err = cli("apply", "plan.json", "--yes")

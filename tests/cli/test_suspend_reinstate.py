@@ -71,7 +71,7 @@ def test_the_dry_run_shows_what_comes_back_and_what_does_not_and_changes_nothing
     assert "Reverses: report 000001 (suspend" in out
     assert "Give back group:eng" in out
     assert "does not come back" in out and "an ended session does not come back" in out
-    assert "4 to put back, 0 manual steps, 1 that cannot come back" in out
+    assert "Plan: 4 changes to put back, 0 steps for a person, 1 cannot come back." in out
     assert org.fake.load()["writes"] == writes and reports(org) == ["000001-m042-suspend.json"]
 
 

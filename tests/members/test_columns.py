@@ -68,3 +68,10 @@ def test_the_config_checks_the_columns_table(tmp_path: Path):
         parse_config({**base, "roster": {"path": "r.csv", "columns": {"id": 3}}}, tmp_path / "o.toml")
     with pytest.raises(ConfigurationError, match=r"\[roster\]: unknown key 'colums' \(known: path, columns\)"):
         parse_config({**base, "roster": {"path": "r.csv", "colums": {}}}, tmp_path / "o.toml")
+
+
+def test_doctor_says_how_each_header_was_read(org, cli):
+    org.write("roster.csv", "Member ID,Name,E-mail,Personal email,Status\nm042,Bob,bob@example.org,,active\n")
+    _, out, _ = cli("doctor")
+    assert "         columns read as: 'Member ID' as id, 'Name' as name, 'E-mail' as email, 'Personal email' as " \
+           "personal_email, 'Status' as status\n" in out

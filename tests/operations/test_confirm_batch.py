@@ -56,6 +56,17 @@ def test_one_refused_step_records_none_of_the_batch(org, run_id):
             operations.confirm(session, run_id, request)
         assert session.journal.confirmations(run_id) == []
     request = operations.ConfirmRequest("x", "Dana", also=("social:x",))
-    with operations.Session.open(str(org.root / "offboard.toml")) as session:
-        with pytest.raises(OffboardError, match="step social:x is named twice: name each step once"):
-            operations.confirm(session, run_id, request)
+    with (operations.Session.open(str(org.root / "offboard.toml")) as session,
+          pytest.raises(OffboardError, match="step social:x is named twice: name each step once")):
+        operations.confirm(session, run_id, request)
+
+
+def test_the_command_takes_several_steps_and_says_so_once(org, cli, run_id):
+    before = reports(org)
+    code, out, err = cli("confirm", run_id, "x", "youtube", "social:instagram", "--by", "Dana", "--reference", "29 Nov")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:4] == ["Recorded: social:x is closed.", "Recorded: social:youtube is closed.",
+                         "Recorded: social:instagram is closed.", f"Run {run_id} is now complete."]
+    assert lines[4].startswith("Report: ") and len(lines) == 5
+    assert len(reports(org)) == len(before) + 1
