@@ -55,3 +55,37 @@ def test_version_says_which_version_is_installed(cli):
     from importlib.metadata import version
 
     assert cli("--version") == (0, f"offboard {version('offboard')}\n", "")
+
+
+LAUNCH = """
+import sys
+from offboard.launch import main
+try:
+    main()
+finally:
+    print("cli imported:", "offboard.cli" in sys.modules, "typer imported:", "typer" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_the_stored_help_is_what_the_cli_prints(cli, monkeypatch):
+    """offboard --help answers from cli/help.txt before importing the CLI: it must say what the CLI would."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = cli("--help")
+    stored = (Path(__file__).parents[2] / "offboard" / "cli" / "help.txt").read_text()
+    assert out == stored, "run: COLUMNS=80 NO_COLOR=1 python -c \"from offboard.cli import run; run(['--help'])\" > offboard/cli/help.txt"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_do_not_import_the_cli(args, tmp_path):
+    done = subprocess.run([sys.executable, "-c", LAUNCH, *args], capture_output=True, text=True, cwd=tmp_path,
+                          env=environ_for_subprocess(tmp_path), timeout=60)
+    assert done.returncode == 0
+    assert done.stderr == "cli imported: False typer imported: False\n"
+    assert done.stdout.startswith("Usage: offboard [OPTIONS] COMMAND" if args == ["--help"] else "offboard ")
+
+
+def test_anything_else_goes_to_the_cli(tmp_path):
+    done = subprocess.run([sys.executable, "-c", LAUNCH, "nosuch"], capture_output=True, text=True, cwd=tmp_path,
+                          env=environ_for_subprocess(tmp_path), timeout=60)
+    assert done.returncode == 1 and "No such command 'nosuch'" in done.stderr
