@@ -6,9 +6,8 @@ user, and Gmail settings calls once the owner is suspended: so suspension waits 
 other cut action, and for a user already suspended those steps are left out. Licence
 removal, org-unit move and data transfer wait for the whole cut too (``depends_on``): the
 mailbox settings need the licence and Gmail, and the transfer must take the files made
-until the suspension. Every list is read at once (``Gateway.gather``); before-states are
-kept for reinstatement. Beside ``actions`` (what each kind means) because together they
-pass 300 lines.
+until the suspension. What is read, and when, is ``reads``; before-states are kept for
+reinstatement. Beside ``actions`` (what each kind means) because together they pass 300 lines.
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from offboard.spi import Account, Action, FatalError, Phase
+from offboard.spi import Account, Action, Phase
 
 from .actions import DEVICE_DONE, UNDER_WAY
-from .api import Gateway
 
 MakeAction = Callable[..., Action]
 
@@ -38,12 +36,12 @@ class Settings:
 
 
 class Planner:
-    def __init__(self, gw: Gateway, connector: str, settings: Settings) -> None:
-        self.gw = gw
+    def __init__(self, connector: str, settings: Settings) -> None:
         self.connector = connector
         self.settings = settings
 
-    def plan(self, account: Account, user: Mapping[str, Any]) -> list[Action]:
+    def plan(self, account: Account, user: Mapping[str, Any], reads: Mapping[str, Any]) -> list[Action]:
+        """The actions, from the user and what ``reads.UserReads`` read of them."""
         email = user["primaryEmail"]
         base = {"user": email, "user_id": user["id"]}
         suspended = bool(user.get("suspended"))
@@ -54,7 +52,6 @@ class Planner:
                           phase=phase, reversible=reversible, before=before, after=after, account=account,
                           params={**base, **params}, depends_on=depends_on)
 
-        reads = self.gw.gather(self._reads(email, user, suspended))
         cut = self._cut(email, suspended, action, reads)
         if not suspended:
             cut.append(action("suspend", "suspend", f"Suspend {email}", Phase.CUT, True,
@@ -63,47 +60,6 @@ class Planner:
         # The engine lets clean work overlap the cut; these must still wait for it.
         after_cut = tuple(a.id for a in cut)
         return cut + self._clean(email, user, action, reads, after_cut)
-
-    # -- every read at once: discovery waits for the slowest list, not for their sum
-
-    def _reads(self, email: str, user: Mapping[str, Any], suspended: bool) -> dict[str, Callable[[], Any]]:
-        gw = self.gw
-        reads: dict[str, Callable[[], Any]] = {
-            "tokens": lambda: gw.tokens(email),
-            "asps": lambda: gw.asps(email),
-            "groups": lambda: self._groups(email),
-            "roles": lambda: self._roles(email),
-            "devices": lambda: gw.devices(email),
-        }
-        if not suspended:  # Gmail answers nothing for a suspended user, and Google refuses the codes
-            reads.update({
-                "codes": lambda: gw.backup_code_count(email),
-                "delegates": lambda: gw.delegates(email),
-                "forwarding": lambda: gw.forwarding(email),
-                "pop": lambda: gw.pop(email),
-                "imap": lambda: gw.imap(email),
-            })
-        target = self.settings.transfer_to
-        if target and target.lower() != email.lower():
-            reads["transfer"] = lambda: self._transfer_state(target, user)
-        product, sku = self.settings.license_product, self.settings.license_sku
-        if product:
-            reads["license"] = lambda: gw.has_license(product, sku, email)
-        return reads
-
-    def _groups(self, email: str) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        groups = self.gw.groups(email)
-        return list(zip(groups, self.gw.memberships([g["email"] for g in groups], email), strict=True))
-
-    def _roles(self, email: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
-        assignments = self.gw.role_assignments(email)
-        return assignments, (self.gw.role_names() if assignments else {})
-
-    def _transfer_state(self, target: str, user: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        new_owner = self.gw.user(target)
-        if new_owner is None:
-            raise FatalError(f"transfer_to {target} is not a user of the domain: fix [connectors.google] transfer_to")
-        return new_owner, self.gw.transfers(user["id"], new_owner["id"])
 
     # -- cut: end every way in, then suspend
 

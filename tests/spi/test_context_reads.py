@@ -120,12 +120,11 @@ def google_connector(emulator: GoogleEmulator, tmp_path: Path) -> GoogleWorkspac
 def test_google_discovery_reads_again_only_the_list_that_failed(google: GoogleEmulator, tmp_path: Path,
                                                                sleeps: list[float]) -> None:
     connector = google_connector(google, tmp_path)
+    google.faults.script_match = "/tokens"  # resolve already sends the lists that need only the email
+    google.faults.script.extend(["429", "503"])
     try:
         account = connector.resolve(ANN)
         assert account is not None
-        google.clear_log()
-        google.faults.script_match = "/tokens"
-        google.faults.script.extend(["429", "503"])
         actions = connector.discover(account)
     finally:
         connector.close()

@@ -1,10 +1,12 @@
 """The only code that speaks HTTP to Google: google-api-python-client, google-auth and httplib2 live here.
 
-Five modules because together they pass 300 lines: ``clients`` is the transport
+Seven modules because together they pass 300 lines: ``clients`` is the transport
 (credentials, one Http per thread, token grants), ``transport`` the httplib2 Http that sends
-each request once, ``gateway`` every call the connector makes, by name, ``putback`` (a mixin
-of it) the writes that put access back, and ``mailbox`` the written notice sent through Gmail
-as its sender. The libraries load on the first call, so that loading the connector stays cheap.
+each request once, ``gateway`` every call the connector makes, by name, with three mixins of
+it: ``lists`` the reads of a user discovery makes by email, ``batch`` Google's batch requests
+(many reads in one round trip) and ``putback`` the writes that put access back; ``mailbox`` is
+the written notice sent through Gmail as its sender. The libraries load on the first call, so
+that loading the connector stays cheap.
 """
 
 from .clients import GoogleClients

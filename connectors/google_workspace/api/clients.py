@@ -1,8 +1,8 @@
 """The transport: credentials, one Http per thread, shared services, token grants, no retries.
 
 No hidden retry anywhere: requests run with ``num_retries=0`` (google-api-python-client's
-default, said explicitly; no batch or media uploads are used, and the discovery documents are
-the bundled ones, so ``build`` sends nothing), token grants with google-auth's retries off,
+default, said explicitly; batches have no retry of their own, no media uploads are used, and the
+discovery documents are the bundled ones, so ``build`` sends nothing), token grants with google-auth's retries off,
 and every Http sends each request once (``transport``: httplib2 would re-send a POST whose
 answer was lost). google-auth's ``AuthorizedHttp`` sends a request again only after a 401,
 with a new token: a request refused for its token was not applied.
@@ -95,6 +95,14 @@ class _Resources:
                 return self._collections[name]
 
         return call
+
+
+def _refresh(authed: Any) -> None:
+    """Refresh the token of an ``AuthorizedHttp`` through its own Http, unless it is still valid."""
+    import google_auth_httplib2
+
+    if not authed.credentials.valid:
+        authed.credentials.refresh(google_auth_httplib2.Request(authed.http))
 
 
 class GoogleClients:
@@ -208,12 +216,36 @@ class GoogleClients:
         after a request was written in full (the token grant's or this one's: ``AnswerLost.target``
         says which); by default both as the rest of the connector does.
         """
+        return self.send_once(lambda http: request.execute(http=http, num_retries=0), what, subject, scopes,
+                              http_error, answer_lost)
+
+    def fresh_token(self, subject: str, scopes: Sequence[str], what: str) -> None:
+        """A valid token for ``subject``: granted now unless one is held (tokens are reused while valid)."""
+        self.send_once(_refresh, what, subject, scopes)
+
+    def warm(self, subject: str, scopes: Sequence[str], apis: Sequence[str] = ()) -> None:
+        """Get ``subject``'s token, then build its ``apis``' clients, ahead of the requests that need them;
+        a failure is theirs to report."""
+        from google.auth.exceptions import RefreshError, TransportError
+        from httplib2 import HttpLib2Error
+
+        try:
+            _refresh(self._thread_http(subject, scopes))
+            for api in apis:
+                self.service(api, subject, scopes)
+        except (ConnectorError, RefreshError, TransportError, HttpLib2Error, *TRANSPORT_ERRORS):
+            pass
+
+    def send_once(self, send: Callable[[Any], Any], what: str, subject: str, scopes: Sequence[str],
+                  http_error: Callable[[Any, str], ConnectorError] = from_http_error,
+                  answer_lost: Callable[[AnswerLost, str], ConnectorError] = from_transport_error) -> Any:
+        """``send(http)`` with this thread's authorized Http for ``subject``: a request, a batch, a token grant."""
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
         from httplib2 import HttpLib2Error
 
         try:
-            return request.execute(http=self._thread_http(subject, scopes), num_retries=0)
+            return send(self._thread_http(subject, scopes))
         except HttpError as exc:
             raise http_error(exc, what) from None
         except RefreshError as exc:

@@ -6,21 +6,25 @@ uses, and the Gmail messages methods the written notice uses (send, list, get; `
 Every request is checked against the discovery documents bundled with the client
 library; tokens are bound to a user and scopes; errors carry Google's bodies; Google's
 refusal to sign out or invalidate backup codes of a suspended user is reproduced.
+Batch requests (``/batch/...``, see ``batch``) are one round trip whose calls are each
+answered, checked, faulted and logged as a plain request would be.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from offboard.testing.emulation import Emulator, Faults, LoggedRequest, Request, Response
+from offboard.testing.emulation import DROP, RESET, Emulator, Faults, LoggedRequest, Request, Response
 
 from ..doctor import ALL_SCOPES
-from . import discovery_check
+from . import batch, discovery_check
 from .auth import TokenAuthority
 from .errors import ApiError, api_disabled, google_error, rate_limited, scripted_error
 from .handlers import WorkspaceApi
@@ -44,6 +48,7 @@ class GoogleEmulator(Emulator):
         self.authority = TokenAuthority(domain, granted_scopes)
         self._handlers = WorkspaceApi(self.workspace).handlers()
         self.disabled_apis: set[str] = set()  # "admin", "gmail", "licensing": not enabled in the Cloud project
+        self._batch_ids = itertools.count(1)
 
     # -- controls for tests and the sandbox
 
@@ -110,9 +115,20 @@ class GoogleEmulator(Emulator):
             return [pem, body[:64], *self.authority.issued_tokens()]
 
     def writes(self) -> list[LoggedRequest]:
-        """State-changing requests; a token grant changes nothing in the directory."""
+        """State-changing requests; a token grant changes nothing in the directory, and a batch's
+        POST nothing by itself (each of its calls is logged on its own)."""
         with self.lock:
-            return [r for r in self.log if r.is_write and r.path != TOKEN_PATH]
+            return [r for r in self.log if r.is_write and r.path != TOKEN_PATH and not r.path.startswith(batch.PREFIX)]
+
+    def batches(self) -> list[tuple[LoggedRequest, list[LoggedRequest]]]:
+        """Each batch request answered, with the calls it carried, in order."""
+        with self.lock:
+            parts: dict[str, list[LoggedRequest]] = {}
+            for r in self.log:
+                if not r.path.startswith(batch.PREFIX) and batch.BATCH_HEADER in r.headers:
+                    parts.setdefault(r.headers[batch.BATCH_HEADER], []).append(r)
+            return [(r, parts.get(r.headers.get(batch.BATCH_HEADER, ""), [])) for r in self.log
+                    if r.path.startswith(batch.PREFIX)]
 
     # -- the service
 
@@ -121,6 +137,55 @@ class GoogleEmulator(Emulator):
 
     def server_error(self, request: Request, status: int) -> Response:
         return scripted_error(status)
+
+    def _dispatch(self, request: Request) -> Response | str:
+        """A batch is one round trip (one latency); the fault knobs apply to each of its calls."""
+        if not request.path.startswith(batch.PREFIX):
+            return super()._dispatch(request)
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        request.headers[batch.BATCH_HEADER] = tag = str(next(self._batch_ids))
+        try:
+            prefix, limit = batch.api_of(request.path)
+            parts = batch.parse(request, limit) if request.method == "POST" else []
+        except batch.Malformed as exc:
+            self._record(request, exc.response.status)
+            return exc.response
+        answered: list[tuple[batch.Part, Response]] = []
+        lost = False
+        for part in parts:
+            if part.request is None:
+                answered.append((part, part.refused or batch_refusal("")))
+                continue
+            part.request.headers[batch.BATCH_HEADER] = tag
+            fault = self.faults.draw(part.request.path, part.request.method)
+            if fault == RESET:  # the batch's connection is reset: no call after this one is answered
+                self._record(part.request, 0)
+                self._record(request, 0)
+                return RESET
+            response = self._answer_part(part.request, prefix, fault)
+            lost = lost or fault == DROP
+            self._record(part.request, response.status, dropped=fault == DROP)
+            answered.append((part, response))
+        response = batch.answer(answered) if parts else batch_refusal("a batch request is a POST with parts")
+        self._record(request, response.status, dropped=lost)
+        return DROP if lost else response
+
+    def _answer_part(self, request: Request, prefix: str, fault: str | None) -> Response:
+        if fault == "429":
+            return self.throttled(request, self.faults.retry_after)
+        if fault is not None and fault != DROP:
+            return self.server_error(request, int(fault))
+        try:
+            method, _ = discovery_check.match(request.method, request.path)
+        except discovery_check.Rejected:
+            method = None  # handle() answers it as Google does
+        if method is not None and not method.id.startswith(prefix):
+            return batch_refusal(f"{method.id} cannot be part of this batch: send it to its own API's batch path")
+        try:
+            return self.handle(request)
+        except Exception as exc:  # an emulator bug must show, not hang the client
+            return Response(500, {"error": f"emulator error: {type(exc).__name__}: {exc}"})
 
     def handle(self, request: Request) -> Response:
         if request.path == TOKEN_PATH and request.method == "POST":
@@ -165,3 +230,7 @@ class GoogleEmulator(Emulator):
         if caller is None or caller.suspended or not self.workspace.is_admin(caller):
             return google_error(403, "Not Authorized to access this resource/api", "forbidden")
         return None
+
+
+def batch_refusal(message: str) -> Response:
+    return google_error(400, f"Bad Request: {message}" if message else "Bad Request", "badRequest")

@@ -10,6 +10,7 @@ import pytest
 from offboard.connectors.google_workspace import GoogleWorkspaceConnector
 from offboard.connectors.google_workspace.emulator import GoogleEmulator, seeded_emulator
 
+from offboard.apply.retry import RetryPolicy, retried_read
 from offboard.spi import Action, ConnectorContext, Member, NotRestorable
 
 DOMAIN = "example.org"
@@ -79,11 +80,13 @@ def make_connector(emulator: GoogleEmulator, tmp_path: Path,
     emulator.write_key_file(tmp_path / "secrets" / "sa.json")
     made: list[GoogleWorkspaceConnector] = []
 
-    def make(*, operator: bool = True, **overrides: Any) -> GoogleWorkspaceConnector:
+    def make(*, operator: bool = True, retried: bool = False, **overrides: Any) -> GoogleWorkspaceConnector:
+        """``retried``: each read retried by the engine (``retried_read``; use with ``sleeps``), else tried once."""
         config = {"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
                   "api_endpoint": emulator.url, "insecure_endpoint": True, "transfer_to": f"archive@{DOMAIN}", **overrides}
         context = ConnectorContext(org_name="Example", org_domain=DOMAIN, base_dir=tmp_path, environ={},
-                                   revealing=(lambda label, secret: revealed.append((label, secret))) if operator else None)
+                                   revealing=(lambda label, secret: revealed.append((label, secret))) if operator else None,
+                                   retrying=(lambda read: retried_read(read, RetryPolicy(max_attempts=3))) if retried else None)
         connector = GoogleWorkspaceConnector({k: v for k, v in config.items() if v is not None}, context)
         made.append(connector)
         return connector

@@ -37,7 +37,7 @@ def test_the_403_rate_limit_body_is_googles(emulator: GoogleEmulator, connector:
     emulator.faults.script_match = "/admin/"
     emulator.faults.script.append("403")
     with pytest.raises(RetriableError, match="403 userRateLimitExceeded: Quota exceeded"):
-        connector.resolve(ANN)
+        connector.gateway.user(ANN.email)
 
 
 def test_a_connection_reset_is_retriable(emulator: GoogleEmulator, connector: GoogleWorkspaceConnector) -> None:
@@ -58,7 +58,7 @@ def test_a_token_endpoint_outage_is_retriable_and_not_retried_by_google_auth(
     emulator.faults.script_match = "/token"
     emulator.faults.script.append("503")
     with pytest.raises(RetriableError, match="token endpoint is unavailable"):
-        connector.resolve(ANN)
+        connector.gateway.user(ANN.email)
     assert len(emulator.requests("POST", "/token")) == 1
     assert connector.resolve(ANN) is not None
 
