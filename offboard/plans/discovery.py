@@ -114,7 +114,8 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
             lambda s: _watched(watch, s, connectors.get(s.system), member, retry), first), strict=True))
     for step in playbook.steps:
         if step.handled_by_api:
-            _say_what_the_apis_handle(found[step.system], [found[name] for name in step.handled_by_api])
+            _say_what_the_apis_handle(found[step.system], [found[name] for name in step.handled_by_api
+                                                            if name in found])  # a closing step is read later
     terms = dict(terms or {})
     told = {"kind": kind, **terms, "systems": [p.title for p in found.values() if p.actions]}
     for step in (s for s in playbook.steps if s.system in closing):
@@ -135,13 +136,13 @@ def build_plan(kind: str, org: Mapping[str, str], member: Member, playbook: Play
 
 
 def _say_what_the_apis_handle(checklist: SystemPlan, systems: list[SystemPlan]) -> None:
-    """Open each of the checklist's steps with which of ``systems`` this plan handles through their API."""
+    """End each of the checklist's steps with which of ``systems`` this plan handles through their API."""
     handled = [f"{p.title} ({plural(len(p.actions), 'change')})" for p in systems if p.actions]
     other = [f"{p.title} ({p.note or 'nothing to do'})" for p in systems if not p.actions]
     line = " ".join([*([f"Handled through their API by this plan, so not by hand: {', '.join(handled)}."] if handled
                        else []), *([f"Not handled by this plan: {', '.join(other)}."] if other else [])])
     checklist.actions = [
-        replace(a, manual=replace(a.manual, instructions=f"{line}\n\n{a.manual.instructions}".strip()))
+        replace(a, manual=replace(a.manual, instructions=f"{a.manual.instructions.rstrip()}\n\n{line}".strip()))
         if a.manual is not None else a for a in checklist.actions
     ]
 

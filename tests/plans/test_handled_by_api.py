@@ -23,15 +23,15 @@ steps:
 """
 
 
-def test_each_bank_step_opens_with_what_the_apis_handle(org, cli):
+def test_each_bank_step_ends_with_what_the_apis_handle(org, cli):
     org.write("playbooks/test.yaml", PLAYBOOK)
     code, _, err = cli("expel", "m042", "--playbook", "test", "--save-plan", "plan.json")
     assert (code, err) == (0, "")
     plan = json.loads((org.root / "plan.json").read_text())
     bank = next(s for s in plan["systems"] if s["system"] == "bank")
     assert bank["actions"][0]["manual"]["instructions"] == (
-        "Handled through their API by this plan, so not by hand: Card issuer (5 changes). "
-        "Not handled by this plan: Bookkeeping (not configured: skipped).\n\nAsk the bank in writing.")
+        "Ask the bank in writing.\n\nHandled through their API by this plan, so not by hand: Card issuer (5 changes). "
+        "Not handled by this plan: Bookkeeping (not configured: skipped).")
 
 
 def test_a_name_that_is_no_step_of_the_playbook_is_refused(org, cli):
