@@ -16,13 +16,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import FatalError, NotFoundError, RateLimit, RetriableError
+from offboard.spi.http import new_session
 
 from . import errors
 
@@ -37,13 +36,6 @@ RATE_LIMITS = {
 }
 TOKEN_MARGIN = 300.0  # seconds before its end that a token is replaced
 TIMEOUT = 30.0
-
-
-def _user_agent() -> str:
-    try:
-        return f"offboard/{version('offboard')}"
-    except PackageNotFoundError:
-        return "offboard/0.1.0"
 
 
 class Retrying(Protocol):
@@ -74,11 +66,7 @@ class BitwardenApi:
         self._token: str | None = None
         self._expires = 0.0
         self._proven = False  # Bitwarden accepted the current token at least once
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=0)  # the engine alone retries
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers.update({"User-Agent": _user_agent(), "Accept": "application/json"})
+        self.session = new_session({"Accept": "application/json"})
 
     # -- the access token
 

@@ -11,16 +11,14 @@ client and account (developer.brex.com, Rate limits).
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import RateLimit
+from offboard.spi.http import LazySession
 
 from . import errors
 
@@ -44,12 +42,6 @@ def _once(fn: Callable[[], T], /) -> T:
     return fn()
 
 
-def _user_agent() -> str:
-    try:
-        return f"offboard/{version('offboard')}"
-    except PackageNotFoundError:  # a source checkout that was never installed
-        return "offboard/0"
-
 
 def ascii_text(text: str) -> str:
     """``text`` as Brex's free-text fields accept it: ASCII only (accents dropped, the rest left out), one line."""
@@ -69,25 +61,13 @@ class BrexApi:
         self._pace = pace
         self._retrying = read
         self._timeout = timeout
-        self._lock = threading.Lock()
-        self._session: requests.Session | None = None
+        self._sessions = LazySession({"Accept": "application/json"})
 
     def session(self) -> requests.Session:
-        """Built on first use, so that a connector that is never asked anything opens nothing."""
-        with self._lock:
-            if self._session is None:
-                session = requests.Session()
-                for prefix in ("https://", "http://"):  # http only ever reaches a loopback emulator (check_endpoint)
-                    session.mount(prefix, HTTPAdapter(max_retries=0))
-                session.headers.update({"User-Agent": _user_agent(), "Accept": "application/json"})
-                self._session = session
-            return self._session
+        return self._sessions.get()
 
     def close(self) -> None:
-        with self._lock:
-            if self._session is not None:
-                self._session.close()
-                self._session = None
+        self._sessions.close()
 
     # -- requests
 

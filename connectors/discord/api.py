@@ -10,15 +10,13 @@ which looks first. The session has ``max_retries=0``: urllib3 re-sends nothing b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import FatalError, RateLimit, RetriableError
+from offboard.spi.http import new_session, offboard_version
 
 from . import errors
 from .ratelimit import Buckets, route_key
@@ -36,16 +34,9 @@ TIMEOUT = (10.0, 30.0)  # connect, read
 T = TypeVar("T")
 
 
-def _version() -> str:
-    try:
-        return package_version("offboard")
-    except PackageNotFoundError:
-        return "0.1.0"
-
-
 def user_agent() -> str:
     """``DiscordBot ($url, $versionNumber)`` as reference.mdx asks, then offboard's own name."""
-    version = _version()
+    version = offboard_version()
     return f"DiscordBot ({PROJECT_URL}, {version}) offboard/{version}"
 
 
@@ -82,11 +73,7 @@ class DiscordApi:
         self._pace = pace
         self._retrying = read
         self.buckets = buckets or Buckets()
-        self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.headers["User-Agent"] = user_agent()
+        self.session = new_session({"User-Agent": user_agent()})
 
     @property
     def guild(self) -> str:

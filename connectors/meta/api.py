@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import FatalError, RetriableError
+from offboard.spi.http import LazySession
 
 from . import errors
 from .usage import UsageGate
@@ -42,13 +41,6 @@ def _once(fn: Callable[[], T], /) -> T:
     return fn()
 
 
-def user_agent() -> str:
-    try:
-        return f"offboard/{version('offboard')}"
-    except PackageNotFoundError:
-        return "offboard/0"
-
-
 class GraphApi:
     """Classified calls to ``{api_url}/{api_version}/...``. Every failure is a ``ConnectorError``."""
 
@@ -61,7 +53,7 @@ class GraphApi:
         self._timeout = timeout
         self.gate = gate or UsageGate()
         self._lock = threading.Lock()
-        self._session: requests.Session | None = None
+        self._sessions = LazySession()
         self._page_tokens: list[str] = []  # tokens Meta handed out, cut from any message
 
     @property
@@ -73,21 +65,10 @@ class GraphApi:
             self._page_tokens.append(value)
 
     def session(self) -> requests.Session:
-        with self._lock:
-            if self._session is None:
-                session = requests.Session()
-                adapter = HTTPAdapter(max_retries=0)
-                session.mount("https://", adapter)
-                session.mount("http://", adapter)
-                session.headers["User-Agent"] = user_agent()
-                self._session = session
-            return self._session
+        return self._sessions.get()
 
     def close(self) -> None:
-        with self._lock:
-            session, self._session = self._session, None
-        if session is not None:
-            session.close()
+        self._sessions.close()
 
     # -- one request
 

@@ -10,15 +10,13 @@ burst of 10, so that no 60-second window can hold more than 100, wherever it sta
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import FatalError, RateLimit
+from offboard.spi.http import LazySession
 
 from . import errors
 from .queries import Operation
@@ -41,12 +39,6 @@ def _once(fn: Callable[[], T], /) -> T:
     return fn()
 
 
-def user_agent() -> str:
-    try:
-        return f"offboard/{version('offboard')}"
-    except PackageNotFoundError:  # a source checkout that was never installed
-        return "offboard/0"
-
 
 class OpenCollectiveApi:
     """Paced, classified GraphQL requests. Every failure is a ``ConnectorError``; an answer is its ``data``."""
@@ -60,25 +52,13 @@ class OpenCollectiveApi:
         self._pace = pace
         self._retrying = read
         self._timeout = timeout
-        self._lock = threading.Lock()
-        self._session: requests.Session | None = None
+        self._sessions = LazySession({"Accept": "application/json"})
 
     def session(self) -> requests.Session:
-        """Built on first use, so that a connector that is never asked anything opens nothing."""
-        with self._lock:
-            if self._session is None:
-                session = requests.Session()
-                for prefix in ("https://", "http://"):  # http only ever reaches a loopback emulator (check_endpoint)
-                    session.mount(prefix, HTTPAdapter(max_retries=0))
-                session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
-                self._session = session
-            return self._session
+        return self._sessions.get()
 
     def close(self) -> None:
-        with self._lock:
-            if self._session is not None:
-                self._session.close()
-                self._session = None
+        self._sessions.close()
 
     def send(self, operation: Operation, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """One request, sent once: the answer's ``data``, or a classified error."""

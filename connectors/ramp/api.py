@@ -21,14 +21,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from offboard.spi import FatalError, RateLimit, RetriableError
+from offboard.spi.http import LazySession
 
 from . import errors
 
@@ -51,13 +50,6 @@ class Retrying(Protocol):
 
 def _once(fn: Callable[[], T], /) -> T:
     return fn()
-
-
-def user_agent() -> str:
-    try:
-        return f"offboard/{metadata.version('offboard')}"
-    except metadata.PackageNotFoundError:
-        return "offboard"
 
 
 @dataclass(frozen=True)
@@ -88,21 +80,12 @@ class RampApi:
         self._clock = clock
         self._lock = threading.Lock()
         self._token: Token | None = None
-        self._session: requests.Session | None = None
+        self._sessions = LazySession({"Accept": "application/json"})
 
     # -- the session and the token
 
     def session(self) -> requests.Session:
-        with self._lock:
-            if self._session is None:
-                session = requests.Session()
-                adapter = HTTPAdapter(max_retries=0)  # the engine alone retries
-                session.mount("https://", adapter)
-                session.mount("http://", adapter)
-                session.headers["User-Agent"] = user_agent()
-                session.headers["Accept"] = "application/json"
-                self._session = session
-            return self._session
+        return self._sessions.get()
 
     def token(self) -> tuple[Token, bool]:
         """The token in use, and whether it was minted just now; mints one when there is none or it runs out."""
@@ -141,10 +124,9 @@ class RampApi:
                 self._token = None
 
     def close(self) -> None:
+        self._sessions.close()
         with self._lock:
-            if self._session is not None:
-                self._session.close()
-            self._session, self._token = None, None
+            self._token = None
 
     # -- requests
 

@@ -8,11 +8,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from offboard.connectors.ramp.api import BUCKET, RATE_LIMITS, user_agent
+from offboard.connectors.ramp.api import BUCKET, RATE_LIMITS
 from offboard.connectors.ramp.emulator import RampEmulator
 
 from offboard.apply.pacing import Pacer
 from offboard.spi import ConfigError, FatalError, Member, Phase, RetriableError, State
+from offboard.spi.http import user_agent
 from tests.connectors.ramp.conftest import ALICE, BOB, connect, seed
 
 
