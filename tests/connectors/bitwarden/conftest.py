@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
@@ -19,30 +18,9 @@ ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")
 Make = Callable[..., BitwardenEmulator]
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Make]:
-    started: list[BitwardenEmulator] = []
-
-    def make(**kwargs: Any) -> BitwardenEmulator:
-        emulator = BitwardenEmulator(**kwargs)
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+def make_emulator(start_emulator: Callable[[BitwardenEmulator], BitwardenEmulator]) -> Make:
+    return lambda **kwargs: start_emulator(BitwardenEmulator(**kwargs))
 
 
 @pytest.fixture

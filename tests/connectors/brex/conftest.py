@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,30 +22,9 @@ STEPS = ("sign in to dashboard.brex.com as an account admin or card admin, open 
          "BREX_API_TOKEN")
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., BrexEmulator]]:
-    started: list[BrexEmulator] = []
-
-    def make(**kwargs: Any) -> BrexEmulator:
-        emulator = BrexEmulator(**kwargs).start()
-        assert isinstance(emulator, BrexEmulator)
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+def make_emulator(start_emulator: Callable[[BrexEmulator], BrexEmulator]) -> Callable[..., BrexEmulator]:
+    return lambda **kwargs: start_emulator(BrexEmulator(**kwargs))
 
 
 @pytest.fixture

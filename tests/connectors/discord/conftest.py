@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,30 +22,13 @@ KICK = {"ban": False}
 SUSPEND = {"ban": False, "kick": False, "timeout_days": 7}
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., DiscordEmulator]]:
-    started: list[DiscordEmulator] = []
-
+def make_emulator(start_emulator: Callable[[DiscordEmulator], DiscordEmulator]) -> Callable[..., DiscordEmulator]:
     def make(**kwargs: Any) -> DiscordEmulator:
         kwargs.setdefault("global_limit", None)  # tests do not pace (Pacer()): the global limit has its own tests
-        emulator = DiscordEmulator(**kwargs).start()
-        started.append(emulator)
-        return emulator
+        return start_emulator(DiscordEmulator(**kwargs))
 
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+    return make
 
 
 class Org:

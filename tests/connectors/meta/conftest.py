@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,30 +32,9 @@ class Org:
     outsider: str
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., MetaEmulator]]:
-    started: list[MetaEmulator] = []
-
-    def make(**kwargs: Any) -> MetaEmulator:
-        emulator = MetaEmulator(**kwargs)
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+def make_emulator(start_emulator: Callable[[MetaEmulator], MetaEmulator]) -> Callable[..., MetaEmulator]:
+    return lambda **kwargs: start_emulator(MetaEmulator(**kwargs))
 
 
 def seed(emulator: MetaEmulator) -> Org:

@@ -3,8 +3,7 @@ and the emulator's full state part by part."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,6 @@ COMMITTEE = "example-volunteers-cc"
 ALICE = Member("m-alice", "Alice Liddell", "alice@example.org", "alice@mail.test",
                identities={"opencollective": "alice-liddell"})
 ALICE_SLUG = "alice-liddell"
-
-
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
 
 
 class Org:
@@ -71,21 +61,14 @@ class Org:
 
 
 @pytest.fixture
-def make_org(stoppers: list[threading.Thread]) -> Iterator[Callable[..., Org]]:
-    started: list[OpenCollectiveEmulator] = []
-
+def make_org(start_emulator: Callable[[OpenCollectiveEmulator], OpenCollectiveEmulator]) -> Callable[..., Org]:
     def make(**kwargs: Any) -> Org:
         emulator = OpenCollectiveEmulator(**kwargs)
-        org = Org(emulator)
-        emulator.start()
-        started.append(emulator)
+        org = Org(emulator)  # seeded before it starts serving
+        start_emulator(emulator)
         return org
 
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+    return make
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,30 +19,9 @@ ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")
 BOB = Member("m-bob", "Bob Builder", "bob@example.org")
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., RampEmulator]]:
-    started: list[RampEmulator] = []
-
-    def make(**kwargs: Any) -> RampEmulator:
-        emulator = RampEmulator(**kwargs)
-        emulator.start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+def make_emulator(start_emulator: Callable[[RampEmulator], RampEmulator]) -> Callable[..., RampEmulator]:
+    return lambda **kwargs: start_emulator(RampEmulator(**kwargs))
 
 
 @pytest.fixture

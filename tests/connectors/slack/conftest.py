@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +18,9 @@ ALICE = Member("m-alice", "Alice Liddell", "alice@example.org")
 CHANNEL = re.compile(r"#([a-z0-9_-]+)")  # a channel named in a sentence, as the restore plan names it
 
 
-@pytest.fixture(scope="session")
-def stoppers() -> Iterator[list[threading.Thread]]:
-    """Emulators stop in the background: ``Emulator.stop`` waits out serve_forever's 0.5 s poll."""
-    threads: list[threading.Thread] = []
-    yield threads
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
-def make_emulator(stoppers: list[threading.Thread]) -> Iterator[Callable[..., SlackEmulator]]:
-    started: list[SlackEmulator] = []
-
-    def make(plan: str = "business+", **kwargs: Any) -> SlackEmulator:
-        emulator = SlackEmulator(plan=plan, **kwargs).start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        stopper = threading.Thread(target=emulator.stop, name=f"stop-{emulator.url}")
-        stopper.start()
-        stoppers.append(stopper)
+def make_emulator(start_emulator: Callable[[SlackEmulator], SlackEmulator]) -> Callable[..., SlackEmulator]:
+    return lambda plan="business+", **kwargs: start_emulator(SlackEmulator(plan=plan, **kwargs))
 
 
 def connect(emulator: SlackEmulator, *, scim: bool | None = None, token: str | None = None,
