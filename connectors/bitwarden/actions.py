@@ -16,11 +16,11 @@ checklist for a person to rotate the shared logins in them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from offboard.spi import Account, Action, FatalError, ManualStep, NotFoundError, Outcome, Phase
+from offboard.spi.kinds import Kind, KindTable
 
 from . import observe, restore
 from .api import BitwardenApi
@@ -226,16 +226,7 @@ def _rotate(bw: Bitwarden, p: Params) -> Outcome:
                           "rotated logins")
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One row of the table: how to see whether an action is done, and how to do it."""
-
-    observe: Callable[[Bitwarden, Params], bool | None]  # check: True when done, None when it cannot tell
-    act: Callable[[Bitwarden, Params], Outcome]  # apply: looks first, so a second apply is ok
-    act_planned: Callable[[Bitwarden, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
-
-
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[Bitwarden]] = {
     # A revoke or removal planned moments ago goes without a re-read: Bitwarden's answer ("Already revoked.",
     # 404) says when it is done already.
     "revoke": Kind(revoked, _revoke, lambda bw, p: _revoke(bw, p, look_first=False)),
@@ -249,8 +240,4 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind_of(action: Action) -> Kind:
-    try:
-        return KINDS[action.kind]
-    except KeyError:
-        raise FatalError(f"the Bitwarden connector has no action of kind {action.kind!r}") from None
+TABLE = KindTable("Bitwarden", KINDS)  # the connector's apply, apply_planned and check

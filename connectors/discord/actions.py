@@ -6,11 +6,10 @@ removal kinds come from ``plan``, the restore kinds from ``restore_plan``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from offboard.spi import Action, FatalError, Outcome
+from offboard.spi.kinds import Kind, KindTable
 
 from . import acts
 from .api import DiscordApi
@@ -18,16 +17,7 @@ from .api import DiscordApi
 Params = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class Kind:
-    """How to see whether an action is done, how to do it, and (optional) how to do it right after planning."""
-
-    observe: Callable[[DiscordApi, Params], bool | None]  # check: True when done, None when it cannot tell
-    act: Callable[[DiscordApi, Params], Outcome]  # apply: looks first, so a second apply is ok
-    act_planned: Callable[[DiscordApi, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
-
-
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[DiscordApi]] = {
     # An expulsion: one request ends access; Discord's answer tells "already so" apart, so no look first
     # when it was planned moments ago (banning twice is harmless; a kick of a non-member answers 10007).
     "ban": Kind(acts.banned, acts.ban, lambda api, p: acts.ban(api, p, look_first=False)),
@@ -46,8 +36,4 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind_of(action: Action) -> Kind:
-    try:
-        return KINDS[action.kind]
-    except KeyError:
-        raise FatalError(f"the Discord connector has no action of kind {action.kind!r}") from None
+TABLE = KindTable("Discord", KINDS)  # the connector's apply, apply_planned and check

@@ -117,15 +117,13 @@ class DiscordConnector(Connector):
     # -- apply and check: one row of actions.KINDS per kind
 
     def apply(self, action: Action) -> Outcome:
-        return actions.kind_of(action).act(self.api, action.params)
+        return actions.TABLE.apply(self.api, action)
 
     def apply_planned(self, action: Action) -> Outcome:
-        kind = actions.kind_of(action)
-        return (kind.act_planned or kind.act)(self.api, action.params)
+        return actions.TABLE.apply_planned(self.api, action)
 
     def check(self, action: Action) -> bool | None:
-        kind = actions.KINDS.get(action.kind)
-        return kind.observe(self.api, action.params) if kind else None
+        return actions.TABLE.check(self.api, action)
 
     def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
         """Read-only: unban, the person's own rejoin step, roles back, timeout lifted; the rest in ``lost``."""

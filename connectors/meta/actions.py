@@ -14,11 +14,11 @@ admin). It cannot be undone: re-inviting needs the person to accept. A suspensio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from offboard.spi import Account, Action, AuthError, FatalError, Outcome, Phase
+from offboard.spi.kinds import Kind, KindTable
 
 from . import access, observe, restore_acts
 from .api import GraphApi
@@ -166,16 +166,7 @@ def _leave_portfolio(meta: Meta, p: Params, look_first: bool = True) -> Outcome:
                            "back", {"in_portfolio": False})
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One row of the table: how to see whether an action is done, and how to do it."""
-
-    observe: Callable[[Meta, Params], bool | None]  # check: True when done, None when it cannot tell
-    act: Callable[[Meta, Params], Outcome]  # apply: looks first, so a second apply is ok
-    act_planned: Callable[[Meta, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
-
-
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[Meta]] = {
     # Whether Meta answers a DELETE of no tasks differently is not documented: task removals always look first.
     "page-tasks": Kind(lambda meta, p: not _page_tasks_now(meta, p), _unassign_page),
     "instagram-tasks": Kind(lambda meta, p: not _instagram_tasks_now(meta, p), _unassign_instagram),
@@ -191,8 +182,4 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind_of(action: Action) -> Kind:
-    try:
-        return KINDS[action.kind]
-    except KeyError:
-        raise FatalError(f"the Meta connector has no action of kind {action.kind!r}") from None
+TABLE = KindTable("Meta", KINDS)  # the connector's apply, apply_planned and check

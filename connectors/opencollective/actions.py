@@ -17,11 +17,11 @@ MEMBER), else the highest invitation. Every other removal is marked irreversible
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from offboard.spi import Account, Action, FatalError, NotFoundError, Outcome, Phase, State
+from offboard.spi import Account, Action, NotFoundError, Outcome, Phase, State
+from offboard.spi.kinds import Kind, KindTable
 
 from . import observe, queries, restore_acts
 from .api import OpenCollectiveApi
@@ -134,16 +134,7 @@ def _withdraw_invitation(oc: OpenCollective, p: Params, look_first: bool = True)
     return Outcome.changed(f"withdrew the {what}", {"role": p["role"], "pending": False})
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One row of the table: how to see whether an action is done, and how to do it."""
-
-    observe: Callable[[OpenCollective, Params], bool | None]  # check: True when done, None when it cannot tell
-    act: Callable[[OpenCollective, Params], Outcome]  # apply: looks first, so a second apply is ok
-    act_planned: Callable[[OpenCollective, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
-
-
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[OpenCollective]] = {
     # Planned moments ago, a removal skips its first look: removeMember is idempotent, and the look after it
     # (needed anyway, as its answer is always true) tells what happened.
     "remove-role": Kind(lambda oc, p: held(oc, p) is None, _remove_role,
@@ -156,8 +147,4 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind_of(action: Action) -> Kind:
-    try:
-        return KINDS[action.kind]
-    except KeyError:
-        raise FatalError(f"the Open Collective connector has no action of kind {action.kind!r}") from None
+TABLE = KindTable("Open Collective", KINDS)  # the connector's apply, apply_planned and check

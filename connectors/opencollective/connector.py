@@ -103,15 +103,13 @@ class OpenCollectiveConnector(Connector):
     # -- apply and check: one row of actions.KINDS per kind
 
     def apply(self, action: Action) -> Outcome:
-        return actions.kind_of(action).act(self, action.params)
+        return actions.TABLE.apply(self, action)
 
     def apply_planned(self, action: Action) -> Outcome:
-        kind = actions.kind_of(action)
-        return (kind.act_planned or kind.act)(self, action.params)
+        return actions.TABLE.apply_planned(self, action)
 
     def check(self, action: Action) -> bool | None:
-        kind = actions.KINDS.get(action.kind)
-        return kind.observe(self, action.params) if kind else None
+        return actions.TABLE.check(self, action)
 
     def plan_restore(self, account: Account, applied: Sequence[Action]) -> Restoration:
         """Read-only: one invitation back (and the wait for its acceptance); the other roles in ``lost``, with why."""

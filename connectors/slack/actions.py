@@ -15,11 +15,11 @@ and one row, never a branch in ``connector.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from offboard.spi import Account, Action, FatalError, ManualStep, NotFoundError, Outcome, Phase, State
+from offboard.spi import Account, Action, ManualStep, NotFoundError, Outcome, Phase, State
+from offboard.spi.kinds import Kind, KindTable
 
 from . import observe, restore_acts
 from .api import SlackApi
@@ -199,16 +199,7 @@ def _leave_usergroup(slack: Slack, p: Params) -> Outcome:
     return Outcome.changed(f"disabled {group}: they were its only member", {"member": True, "disabled": True})
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One row of the table: how to see whether an action is done, and how to do it."""
-
-    observe: Callable[[Slack, Params], bool | None]  # check: True when done, None when it cannot tell
-    act: Callable[[Slack, Params], Outcome]  # apply: looks first, so a second apply is ok
-    act_planned: Callable[[Slack, Params], Outcome] | None = None  # apply_planned's shortcut; None: act
-
-
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[Slack]] = {
     "deactivate": Kind(_deleted, _deactivate),
     "deactivate-manual": Kind(_deleted, _deactivate_by_hand),
     "session-reset": Kind(_sessions_ended, _session_reset),
@@ -226,8 +217,4 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def kind_of(action: Action) -> Kind:
-    try:
-        return KINDS[action.kind]
-    except KeyError:
-        raise FatalError(f"the Slack connector has no action of kind {action.kind!r}") from None
+TABLE = KindTable("Slack", KINDS)  # the connector's apply, apply_planned and check
