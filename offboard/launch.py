@@ -10,8 +10,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+#: the command this process was started for (``main``), so that the CLI imports that command's module
+#: alone (``offboard.cli.COMMANDS``); None when the CLI is imported otherwise (tests): every command's.
+invoked: str | None = None
+
 
 def main() -> None:
+    global invoked
     args = sys.argv[1:]
     if args == ["--help"]:
         # beside this file, not through importlib.resources: that would import the offboard.cli package
@@ -25,6 +30,8 @@ def main() -> None:
             sys.exit(0)
         except PackageNotFoundError:
             pass  # not installed as a distribution: the CLI says so
+    # the first word that is not an option: `offboard --debug expel m042`; `offboard` alone has none (all)
+    invoked = next((arg for arg in args if not arg.startswith("-")), None)
     from offboard.cli import main as cli_main
 
     cli_main()

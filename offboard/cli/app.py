@@ -10,9 +10,26 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from offboard.cli.help import Group, Typer
+from offboard.cli import help
+from offboard.cli.coercion import PlainValues
 from offboard.cli.prompts import TerminalInteraction
 from offboard.cli.render import put
+
+
+class Group(PlainValues, help.Group):
+    """``help.Group`` whose values are converted without pydantic (``coercion``)."""
+
+
+class Command(PlainValues, help.Command):
+    """``help.Command`` whose values are converted without pydantic (``coercion``)."""
+
+
+class Typer(help.Typer):
+    """Every ``@app.command()`` gets ``Command``."""
+
+    def command(self, name: str | None = None, *, cls: type[Any] | None = None, **kwargs: Any) -> Any:
+        return super().command(name, cls=cls or Command, **kwargs)
+
 
 app = Typer(
     name="offboard",

@@ -26,10 +26,10 @@ from offboard.files import check_private_dir
 from offboard.members.roster import Roster, load_roster
 from offboard.plans.locating import find_by_reference, find_playbook, reference
 from offboard.plans.plan import Plan
-from offboard.plans.playbook import Playbook, load_playbook
 from offboard.spi import ConfigError, Connector, ConnectorContext, Member, registry, validate_config
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
+    from offboard.plans.playbook import Playbook  # with YAML (25 ms): imported when a playbook is read
     from offboard.report.signing.keys import Signer
 
 
@@ -95,6 +95,8 @@ class Session:
 
     def playbook(self, name_or_path: str) -> Playbook:
         """A playbook by name or path, with the reference a saved plan finds it by on another clone."""
+        from offboard.plans.playbook import load_playbook
+
         path = find_playbook(name_or_path, self.config.base_dir)
         book = load_playbook(path, registry.available())
         return replace(book, ref=reference(path, self.config.base_dir) or "")

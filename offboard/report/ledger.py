@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import rfc8785
 
 from offboard.files import private_dir, write_atomic
-from offboard.report import markdown as report_markdown
 
 if TYPE_CHECKING:  # cryptography costs 20 ms of start-up: imported when a report is signed
     from offboard.report.signing.keys import Signer
@@ -79,7 +78,12 @@ def entries(directory: Path) -> list[Entry]:
 
 
 def markdown_of(document: Mapping[str, Any]) -> bytes:
-    """The ``.md`` beside a report: derived from its document, so ``verify`` can re-render and compare it."""
+    """The ``.md`` beside a report: derived from its document, so ``verify`` can re-render and compare it.
+
+    Its renderer is imported here, when a report is written: ``offboard expel`` loads this module before
+    its first request, and the renderer's blocks are not needed until the cut is over."""
+    from offboard.report import markdown as report_markdown
+
     return report_markdown.render(document).encode()
 
 

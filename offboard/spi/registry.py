@@ -8,6 +8,7 @@ fails to load or breaks the contract is reported by name, not with a traceback.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from offboard.errors import ConfigurationError
@@ -35,15 +36,29 @@ class ConnectorInfo:
 
 def available() -> dict[str, ConnectorInfo]:
     """Installed connectors by name, without importing them (keeps the CLI fast)."""
-    from importlib.metadata import EntryPoint, entry_points
+    from importlib.metadata import EntryPoint
 
-    found: dict[str, ConnectorInfo] = {}
-    for ep in entry_points(group=GROUP):
-        dist = ep.dist.name if ep.dist else "?"
-        found.setdefault(ep.name, ConnectorInfo(ep.name, ep, dist))
+    found = dict(_installed())
     for name, target in REGISTERED.items():
         found[name] = ConnectorInfo(name, EntryPoint(name=name, value=target, group=GROUP), "registered in this process")
     return found
+
+
+@cache
+def _installed() -> tuple[tuple[str, ConnectorInfo], ...]:
+    """The entry points, read once per process: a command looks connectors up several times, and each
+    look reads every installed distribution's entry points and parses the metadata of each one's owner."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, ConnectorInfo] = {}
+    names: dict[int, str] = {}  # a distribution's name, parsed once for all its entry points
+    for ep in entry_points(group=GROUP):
+        if ep.name in found:
+            continue
+        if ep.dist is not None and id(ep.dist) not in names:
+            names[id(ep.dist)] = ep.dist.name
+        found[ep.name] = ConnectorInfo(ep.name, ep, names[id(ep.dist)] if ep.dist is not None else "?")
+    return tuple(found.items())
 
 
 def load(name: str) -> type[Connector]:

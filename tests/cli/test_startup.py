@@ -89,3 +89,40 @@ def test_anything_else_goes_to_the_cli(tmp_path):
     done = subprocess.run([sys.executable, "-c", LAUNCH, "nosuch"], capture_output=True, text=True, cwd=tmp_path,
                           env=environ_for_subprocess(tmp_path), timeout=60)
     assert done.returncode == 1 and "No such command 'nosuch'" in done.stderr
+
+
+LAUNCHED = """
+import sys
+from offboard.launch import main
+try:
+    main()
+finally:
+    commands = sorted(m for m in sys.modules if m.startswith("offboard.cli.") and m.endswith(("_command", "_commands")))
+    print("pydantic:", "pydantic" in sys.modules, "yaml:", "yaml" in sys.modules, "cryptography:",
+          "cryptography" in sys.modules, "commands:", ",".join(commands), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    (["status"], "pydantic: False yaml: False cryptography: False commands: offboard.cli.step_commands"),
+    # a path argument, converted without pydantic
+    (["apply", "no-such-plan.json"], "pydantic: False yaml: True cryptography: False commands: offboard.cli.run_commands"),
+])
+def test_a_command_imports_its_own_module_and_no_pydantic(tmp_path, args, shown):
+    """typer converts values through pydantic (150 ms); ours are converted plainly (``offboard.cli.coercion``),
+    and the entry point imports the invoked command's module alone (``offboard.cli.COMMANDS``). ``status``
+    reads no playbook and no key: no YAML, no cryptography either."""
+    (tmp_path / "offboard.toml").write_text(CONFIG)
+    (tmp_path / "roster.csv").write_text("id,name,email,personal_email,status\nm042,Bob,bob@example.org,,active\n")
+    done = subprocess.run([sys.executable, "-c", LAUNCHED, *args], cwd=tmp_path, env=environ_for_subprocess(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1] == shown, done.stderr
+    assert done.returncode == (0 if args == ["status"] else 1)
+
+
+def test_every_command_is_found_in_the_module_commands_names():
+    from offboard.cli import COMMANDS, app
+
+    registered = {c.name or c.callback.__name__.replace("_", "-"): c.callback.__module__  # type: ignore[union-attr]
+                  for c in app.registered_commands}
+    assert registered == {name: f"offboard.cli.{module}" for name, module in COMMANDS.items()}

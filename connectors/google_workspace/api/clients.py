@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from ..errors import (
     missing_scopes_error,
     oauth_error,
 )
+from .resources import SharedResource
 from .transport import AnswerLost, http_class
 
 HTTP_TIMEOUT = 30.0
@@ -62,41 +64,6 @@ def _credentials_class() -> type[Any]:
     return NoRetryCredentials
 
 
-class _Resources:
-    """A service whose collections (``service.users()``, ``.settings()``) are built once, shared.
-
-    google-api-python-client builds a collection anew at each call, creating a method
-    object for each of its methods from the discovery document: about 3 ms of CPU per
-    request, most of a request's cost, paid under the GIL by every thread. Requests
-    themselves (``.get(userKey=...)``) are built fresh each time, as before.
-    """
-
-    def __init__(self, resource: Any, lock: threading.Lock) -> None:
-        self._resource = resource
-        self._lock = lock
-        self._collections: dict[str, _Resources] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._resource, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if args or kwargs:
-                return attr(*args, **kwargs)
-            with self._lock:
-                if name not in self._collections:
-                    from googleapiclient.discovery import Resource
-
-                    made = attr()
-                    if not isinstance(made, Resource):
-                        return made
-                    self._collections[name] = _Resources(made, self._lock)
-                return self._collections[name]
-
-        return call
-
-
 def _refresh(authed: Any) -> None:
     """Refresh the token of an ``AuthorizedHttp`` through its own Http, unless it is still valid."""
     import google_auth_httplib2
@@ -115,9 +82,11 @@ class GoogleClients:
         self.insecure_endpoint = insecure_endpoint  # plain http to this machine allowed (an emulator's token_uri)
         self._lock = threading.Lock()
         self._credentials: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._key: Any = None  # ``_key_credentials``
+        self._key_lock = threading.Lock()
         self._local = threading.local()
         self._https: list[Any] = []
-        self._services: dict[tuple[str, str, tuple[str, ...]], _Resources] = {}
+        self._services: dict[tuple[str, str, tuple[str, ...]], SharedResource] = {}
         self._build_lock = threading.Lock()
 
     # -- identity
@@ -152,12 +121,21 @@ class GoogleClients:
         return str(self._key_info().get("client_id", "?"))
 
     def _new_credentials(self, subject: str, scopes: Sequence[str]) -> Any:
-        try:
-            return _credentials_class().from_service_account_info(self._key_info(), scopes=list(scopes),
-                                                                  subject=subject)
-        except ValueError as exc:  # a damaged private key; its text is not quoted
-            raise AuthError(f"service account key file {self.key_file} is not usable: "
-                            f"{type(exc).__name__}") from None
+        return self._key_credentials().with_subject(subject).with_scopes(list(scopes))
+
+    def _key_credentials(self) -> Any:
+        """The key file's credentials, for no subject and no scope: its private key is read once per process.
+
+        Reading an RSA key checks it, about 50 ms of CPU; each subject and scope set has credentials of its
+        own (``with_subject``, ``with_scopes``: copies sharing the key), two of them before the first grant."""
+        with self._key_lock:
+            if self._key is None:
+                try:
+                    self._key = _credentials_class().from_service_account_info(self._key_info())
+                except ValueError as exc:  # a damaged private key; its text is not quoted
+                    raise AuthError(f"service account key file {self.key_file} is not usable: "
+                                    f"{type(exc).__name__}") from None
+            return self._key
 
     def credentials(self, subject: str, scopes: Sequence[str]) -> Any:
         """Shared by all threads: one token grant per subject and scope set, refreshed when it expires."""
@@ -187,9 +165,9 @@ class GoogleClients:
                 # The service's own Http is never used: run() sends through the calling thread's.
                 authed = AuthorizedHttp(self.credentials(subject, scopes), http=self._http())
                 options = {"api_endpoint": self.api_endpoint} if self.api_endpoint else None
-                self._services[key] = _Resources(build(name, version, http=authed, static_discovery=True,
-                                                       cache_discovery=False, client_options=options),
-                                                 self._build_lock)
+                self._services[key] = SharedResource(build(name, version, http=authed, static_discovery=True,
+                                                           cache_discovery=False, client_options=options),
+                                                     self._build_lock)
             return self._services[key]
 
     def _thread_http(self, subject: str, scopes: Sequence[str]) -> Any:
@@ -222,6 +200,18 @@ class GoogleClients:
     def fresh_token(self, subject: str, scopes: Sequence[str], what: str) -> None:
         """A valid token for ``subject``: granted now unless one is held (tokens are reused while valid)."""
         self.send_once(_refresh, what, subject, scopes)
+
+    def ready_to_grant(self, subjects: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Load google-auth and httplib2 and make these subjects' credentials (the key read once), in the
+        calling thread, before other threads start loading google-api-python-client: so that the token
+        grants, the first requests of a discovery, are not held back by the clients, which then load and
+        build while the grants are in flight. A failure is for the requests that need the credentials to report."""
+        import google_auth_httplib2  # noqa: F401  (with httplib2: the grant's transport)
+
+        http_class()
+        for subject, scopes in subjects:
+            with suppress(ConnectorError):
+                self.credentials(subject, scopes)
 
     def warm(self, subject: str, scopes: Sequence[str], apis: Sequence[str] = ()) -> None:
         """Get ``subject``'s token, then build its ``apis``' clients, ahead of the requests that need them;
@@ -291,6 +281,8 @@ class GoogleClients:
                 http.close()
             self._https.clear()
             self._credentials.clear()
+        with self._key_lock:
+            self._key = None
         with self._build_lock:
             self._services.clear()
         self._local = threading.local()

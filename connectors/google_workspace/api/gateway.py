@@ -66,6 +66,7 @@ class Gateway(BatchReads, UserLists, PutBack):
         """The admin's token and the mailbox owner's (Gmail settings act as the owner), both asked for at
         once while the caller builds its first requests (each reused while valid), then the clients of
         the APIs read after the first round trip."""
+        self.clients.ready_to_grant([(self.admin, self.admin_scopes), (email, self.user_scopes)])
         return [self._lists.submit(self.clients.warm, self.admin, self.admin_scopes, ("datatransfer",)),
                 self._lists.submit(self.clients.warm, email, self.user_scopes, ("gmail",))]
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,7 +25,9 @@ from offboard.config import Config
 from offboard.errors import ConfigurationError, OffboardError
 from offboard.files import private_dir
 from offboard.report.signing import sshsig
-from offboard.report.signing.agent import SSH_AGENT_RSA_SHA2_512, AgentClient, Identity
+
+if TYPE_CHECKING:  # ssh-agent's client is imported when key = "agent": a key file, the usual, needs none of it
+    from offboard.report.signing.agent import AgentClient, Identity
 
 SIGNING_KEYS = frozenset({"key", "signer", "allowed_signers", "passphrase_env", "agent_key"})
 DEFAULT_KEY = "keys/offboard_ed25519"
@@ -79,7 +81,7 @@ class FileKeySigner(_PublicKey):
             return sshsig.string("ssh-ed25519") + sshsig.string(key.sign(data))
         if isinstance(key, ec.EllipticCurvePrivateKey):
             name = sshsig.key_type(self.public_key)
-            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(sshsig.ECDSA_HASHES[name]())))
+            r, s = decode_dss_signature(key.sign(data, ec.ECDSA(sshsig.hash_of(name))))
             return sshsig.string(name) + sshsig.string(sshsig.mpint(r) + sshsig.mpint(s))
         return sshsig.string("rsa-sha2-512") + sshsig.string(key.sign(data, padding.PKCS1v15(), hashes.SHA512()))
 
@@ -131,6 +133,8 @@ class AgentSigner(_PublicKey):
         self.public_key = identity.key
 
     def sign(self, data: bytes, namespace: str) -> str:
+        from offboard.report.signing.agent import SSH_AGENT_RSA_SHA2_512
+
         rsa_key = sshsig.key_type(self.public_key) == "ssh-rsa"
         flags = SSH_AGENT_RSA_SHA2_512 if rsa_key else 0
         return sshsig.sign(data, namespace, self.public_key, lambda d: self.agent.sign(self.public_key, d, flags))
@@ -192,6 +196,8 @@ def load_signer(config: Config, environ: Mapping[str, str] = os.environ, ask: As
     if not isinstance(key, str) or not key.strip():
         raise ConfigurationError('[signing] key must be a path to a private key, or "agent"')
     if key.strip() == "agent":
+        from offboard.report.signing.agent import AgentClient
+
         socket_path = environ.get("SSH_AUTH_SOCK", "")
         if not socket_path:
             raise OffboardError(

@@ -13,14 +13,12 @@ import hashlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+from typing import TYPE_CHECKING
 
 from offboard.errors import OffboardError
+
+if TYPE_CHECKING:  # cryptography (25 ms) is imported where a key is used: `offboard status` reads none
+    from cryptography.hazmat.primitives.hashes import HashAlgorithm
 
 MAGIC = b"SSHSIG"
 VERSION = 1
@@ -29,12 +27,9 @@ BEGIN = "-----BEGIN SSH SIGNATURE-----"
 END = "-----END SSH SIGNATURE-----"
 ARMOR_WIDTH = 70  # ssh-keygen wraps the base64 at 70 columns
 
-ECDSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "ecdsa-sha2-nistp256": hashes.SHA256,
-    "ecdsa-sha2-nistp384": hashes.SHA384,
-    "ecdsa-sha2-nistp521": hashes.SHA512,
-}
-RSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"rsa-sha2-256": hashes.SHA256, "rsa-sha2-512": hashes.SHA512}
+# each signature algorithm's hash, by its name in cryptography.hazmat.primitives.hashes (``hash_of``)
+ECDSA_HASHES = {"ecdsa-sha2-nistp256": "SHA256", "ecdsa-sha2-nistp384": "SHA384", "ecdsa-sha2-nistp521": "SHA512"}
+RSA_HASHES = {"rsa-sha2-256": "SHA256", "rsa-sha2-512": "SHA512"}
 # FIDO (hardware) keys sign through ssh-agent; their signature covers the application and a counter
 SK_TYPES = {"sk-ssh-ed25519@openssh.com": "ssh-ed25519", "sk-ecdsa-sha2-nistp256@openssh.com": "ecdsa-sha2-nistp256"}
 KEY_TYPES = frozenset({"ssh-ed25519", "ssh-rsa", *ECDSA_HASHES, *SK_TYPES})
@@ -130,7 +125,19 @@ def blob_from_line(line: str) -> bytes:
     return blob
 
 
+def hash_of(algorithm: str) -> HashAlgorithm:
+    """The hash an ECDSA key type or an RSA signature algorithm signs with (``ECDSA_HASHES``, ``RSA_HASHES``)."""
+    from cryptography.hazmat.primitives import hashes
+
+    name = ECDSA_HASHES.get(algorithm) or RSA_HASHES[algorithm]
+    hash_class: type[HashAlgorithm] = getattr(hashes, name)
+    return hash_class()
+
+
 def _public_key(public_blob: bytes) -> object:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+
     kind = key_type(public_blob)
     if kind not in KEY_TYPES:
         raise SignatureError(f"keys of type {kind} are not supported (use Ed25519, ECDSA, RSA or FIDO)", "unsupported")
@@ -218,6 +225,10 @@ def _sk_signed(public_blob: bytes, flags: int, counter: int, data: bytes) -> byt
 
 def check(signature: Signature, message: bytes) -> None:
     """Raise ``SignatureError`` (reason ``changed``) unless the key signed exactly ``message``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
     if signature.hash_algorithm not in ("sha256", "sha512"):
         raise SignatureError(f"hash algorithm {signature.hash_algorithm} is not allowed", "damaged")
     key = _public_key(signature.public_key)
@@ -236,9 +247,9 @@ def check(signature: Signature, message: bytes) -> None:
             inner = Reader(raw)
             r, s = inner.mpint(), inner.mpint()
             inner.end()
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(ECDSA_HASHES[base]()))
+            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hash_of(base)))
         elif kind == "ssh-rsa" and algorithm in RSA_HASHES and isinstance(key, rsa.RSAPublicKey):
-            key.verify(raw, data, padding.PKCS1v15(), RSA_HASHES[algorithm]())
+            key.verify(raw, data, padding.PKCS1v15(), hash_of(algorithm))
         else:
             raise SignatureError(f"signature algorithm {algorithm} is not allowed for a {kind} key", "damaged")
     except InvalidSignature as exc:
