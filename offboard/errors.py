@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Sequence
 
 
 class ExitCode(enum.IntEnum):
@@ -13,6 +14,14 @@ class ExitCode(enum.IntEnum):
     FAILED = 2  # finished with failed actions (an audit: findings)
     WAITING = 3  # finished, waiting on manual steps
     INTERRUPTED = 130  # Ctrl-C
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """One exit status for several members' results: a failure first, then an error, then waiting, else OK
+    (an interruption stops them all, so it is the first of all)."""
+    ranked = (ExitCode.INTERRUPTED, ExitCode.FAILED, ExitCode.ERROR, ExitCode.WAITING)
+    found = set(codes)
+    return next((code for code in ranked if code in found), ExitCode.OK)
 
 
 class OffboardError(Exception):
@@ -50,8 +59,9 @@ class RunInterrupted(OffboardError):
 
     exit_code = ExitCode.INTERRUPTED
 
-    def __init__(self, run_id: str, done: int, not_started: int, at_once: bool = False) -> None:
+    def __init__(self, run_ids: Sequence[str], done: int, not_started: int, at_once: bool = False) -> None:
         how = "quit at once; " if at_once else ""
-        super().__init__(f"Interrupted: {how}{done} done, {not_started} not started. Finish with: offboard resume {run_id}")
-        self.run_id = run_id
+        finish = "; ".join(f"offboard resume {run_id}" for run_id in run_ids)
+        super().__init__(f"Interrupted: {how}{done} done, {not_started} not started. Finish with: {finish}")
+        self.run_ids = list(run_ids)
         self.at_once = at_once  # a second Ctrl-C: actions in flight were not waited for

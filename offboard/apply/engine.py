@@ -22,6 +22,10 @@ first, then to ``clean``, then to ``manual``:
   is left out of the manual rule; while that step is open it is ``held``, never sent, and it runs when
   the run is executed again after the step is closed (by the system or by a person).
 
+Several runs (members planned together) are executed as one: each system's slots are shared, and the
+rules above hold across them, so every member's ``cut`` actions come before any member's ``clean`` ones;
+dependencies, holds, closing steps and ``on_failure: stop`` stay within each run.
+
 Ctrl-C (``KeyboardInterrupt`` in the thread that waits) starts nothing new, lets the actions in
 flight finish and be journaled, then raises ``RunInterrupted``; a second Ctrl-C raises it at once,
 leaving what was in flight in ``intent`` for ``offboard resume`` to re-check.
@@ -37,7 +41,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +51,7 @@ from typing import Protocol
 from offboard.apply.holding import after_manual, hold
 from offboard.apply.journal import ActionRow, Journal
 from offboard.apply.retry import RetryPolicy, call_with_retries
-from offboard.apply.scheduling import next_actions
+from offboard.apply.scheduling import closing_refused, cut_left, next_actions
 from offboard.apply.states import Progress
 from offboard.errors import RunInterrupted
 from offboard.spi import Action, Connector, ConnectorError, Outcome, Phase, State, describe
@@ -90,30 +94,32 @@ def describe_error(error: BaseException) -> str:
 
 class Engine:
     def __init__(self, journal: Journal, connectors: Mapping[str, Connector], retry: RetryPolicy,
-                 listener: Listener | None = None, stop_on_failure: Mapping[str, bool] | None = None,
+                 listener: Listener | None = None, stop_on_failure: Collection[tuple[str, str]] = (),
                  on_ctrl_c: Callable[[int], None] | None = None) -> None:
         self.journal = journal
         self.connectors = connectors
         self.retry = retry
         self.listener = listener or _Quiet()
-        self.stop_on_failure = stop_on_failure or {}
-        self._stopped_by: str | None = None
+        self.stop_on_failure = stop_on_failure  # (run, system): the playbook says on_failure: stop
+        self._stopped_by: dict[str, str] = {}  # run -> the system whose failure stopped it
         self._fresh = False
-        self._applied: set[tuple[str, str]] = set()  # actions applied by execute(), for refresh_manual
+        self._applied: set[tuple[str, str, str]] = set()  # actions applied by execute(), for refresh_manual
         self._ctrl_c = False  # a person pressed Ctrl-C: start nothing new
         self.on_ctrl_c = on_ctrl_c or (lambda in_flight: None)  # told how many actions are still in flight
 
     # -- the run
 
-    def execute(self, run_id: str, fresh: bool = False) -> None:
-        """Take every action of the run that is not finished to an outcome.
+    def execute(self, *run_ids: str, fresh: bool = False) -> None:
+        """Take every action of the runs that is not finished to an outcome.
 
-        ``fresh``: the run's plan was observed moments ago (``offboard expel``, ``apply``),
-        so pending actions go through ``apply_planned``; a resumed run leaves it False.
+        Several runs (members planned together) are executed as one: each system's slots are shared, and
+        every run's cut actions come before any run's clean ones, so everyone's access ends first.
+        ``fresh``: the runs' plans were observed moments ago (``offboard expel``, ``apply``), so pending
+        actions go through ``apply_planned``; a resumed run leaves it False.
         """
         self._fresh = fresh
         with self._first_ctrl_c_stops_new_work():
-            self._execute(run_id)
+            self._execute(run_ids)
 
     @contextmanager
     def _first_ctrl_c_stops_new_work(self) -> Iterator[None]:
@@ -136,8 +142,8 @@ class Engine:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def _execute(self, run_id: str) -> None:
-        rows = self.journal.actions(run_id)
+    def _execute(self, run_ids: Sequence[str]) -> None:
+        rows = [row for run_id in run_ids for row in self.journal.actions(run_id)]
         waiting = [r for r in rows if isinstance(r.state, Progress)]
         finished = {r.key for r in rows if isinstance(r.state, State)}
         in_run = {r.key for r in rows}
@@ -152,37 +158,39 @@ class Engine:
         stopped: int | None = None  # after Ctrl-C: how many actions were never started
         done_here = 0
         cut_open = any(r.action.phase is Phase.CUT for r in waiting)  # the listener's cut_done() is still due
+        step_opened = True  # a manual step was found open (or this is the first turn): look for what it holds
         try:
             while waiting or running:
                 if self._ctrl_c and stopped is None:  # the first Ctrl-C: start nothing new, let what is in flight finish
                     stopped = len(waiting)
                     waiting.clear()
                     self.on_ctrl_c(len(running))
-                if self._stopped_by is not None:
-                    for row in waiting:
-                        self._record(run_id, row, Result(State.SKIPPED, self._stop_reason(), 0))
-                    waiting.clear()
-                for row in self._not_yet_closing(waiting, list(running.values()), closing, failed_cut):
+                for row in [r for r in waiting if r.run_id in self._stopped_by] if self._stopped_by else []:
                     waiting.remove(row)
-                    self._record(run_id, row, Result(State.FAILED, "", 0, last_error=NOT_CUT))
-                for row, detail in hold(waiting, blocked):
-                    self.journal.record_outcome(run_id, row.system, row.action.id, Progress.HELD, attempts=0, detail=detail)
+                    self._record(row, Result(State.SKIPPED, self._stop_reason(row.run_id), 0))
+                for row in closing_refused(waiting, list(running.values()), closing, failed_cut):
+                    waiting.remove(row)
+                    self._record(row, Result(State.FAILED, "", 0, last_error=NOT_CUT))
+                for row, detail in hold(waiting, blocked) if step_opened else []:
+                    self.journal.record_outcome(row.run_id, row.system, row.action.id, Progress.HELD, attempts=0,
+                                                detail=detail)
+                step_opened = False
                 started = 0
                 for row in next_actions(waiting, list(running.values()), finished, in_run, slots, after, closing):
                     waiting.remove(row)
                     pool = pools.get(row.system)
                     if pool is None:
                         missing = f"system {row.system} is not configured any more"
-                        self._record(run_id, row, Result(State.FAILED, "", 0, last_error=missing))
+                        self._record(row, Result(State.FAILED, "", 0, last_error=missing))
                         finished.add(row.key)
                         started += 1
                         continue
-                    running[pool.submit(self._apply, run_id, row)] = row
+                    running[pool.submit(self._apply, row)] = row
                     started += 1
                 if not running:
                     if waiting and not started:  # nothing can start: a dependency cycle the connector declared
                         for row in waiting:
-                            self._record(run_id, row, Result(State.SKIPPED, "dependency cycle in the plan", 0))
+                            self._record(row, Result(State.SKIPPED, "dependency cycle in the plan", 0))
                         waiting.clear()
                     continue
                 done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)  # short: Ctrl-C is looked at
@@ -193,43 +201,35 @@ class Engine:
                     finished.add(row.key)
                     if result.state is State.MANUAL:  # an open step: what depends on it is held
                         blocked[row.key] = row.action.summary
+                        step_opened = True
                     self._applied.add(row.key)
                     if result.state is State.FAILED and row.action.phase is Phase.CUT:
                         failed_cut.add(row.key)
-                    if result.state is State.FAILED and self.stop_on_failure.get(row.system):
-                        self._stopped_by = self._stopped_by or row.system
-                if cut_open and stopped is None and not any(r.action.phase is Phase.CUT for r in (*waiting, *running.values())):
+                    if result.state is State.FAILED and (row.run_id, row.system) in self.stop_on_failure:
+                        self._stopped_by.setdefault(row.run_id, row.system)
+                if cut_open and stopped is None and not cut_left(waiting, running.values()):
                     cut_open = False  # the last cut action finished: the moment the member's access ended
                     getattr(self.listener, "cut_done", lambda: None)()
         except KeyboardInterrupt:  # the second Ctrl-C: quit now, the journal resumes what was in flight
-            raise RunInterrupted(run_id, done_here, (stopped or 0) + len(running), at_once=True) from None
+            raise RunInterrupted(run_ids, done_here, (stopped or 0) + len(running), at_once=True) from None
         finally:
             at_once = bool(running)  # a second Ctrl-C left actions in flight
             for pool in pools.values():
                 pool.shutdown(wait=not at_once, cancel_futures=at_once)
         if stopped is not None:
-            raise RunInterrupted(run_id, done_here, stopped)
+            raise RunInterrupted(run_ids, done_here, stopped)
 
-    @staticmethod
-    def _not_yet_closing(waiting: list[ActionRow], running: list[ActionRow], closing: set[str],
-                         failed_cut: set[tuple[str, str]]) -> list[ActionRow]:
-        """A closing step (the notice) is not taken while access is not ended everywhere: once no cut action is
-        left to run and one failed, it fails too, and is sent when a resumed run has ended the access."""
-        if not failed_cut or any(r.action.phase is Phase.CUT for r in (*waiting, *running)):
-            return []
-        return [r for r in waiting if r.system in closing]
-
-    def _stop_reason(self) -> str:
-        return f"not started: a step of {self._stopped_by} failed and the playbook says on_failure: stop"
+    def _stop_reason(self, run_id: str) -> str:
+        return f"not started: a step of {self._stopped_by[run_id]} failed and the playbook says on_failure: stop"
 
     # -- one action (on a worker thread)
 
-    def _apply(self, run_id: str, row: ActionRow) -> Result:
+    def _apply(self, row: ActionRow) -> Result:
         connector = self.connectors[row.system]
         action = row.action
         self.listener.started(row.system, action)
         resuming = row.state is Progress.INTENT
-        self.journal.mark_intent(run_id, row.system, action.id)  # committed before any side effect
+        self.journal.mark_intent(row.run_id, row.system, action.id)  # committed before any side effect
         result = None
         if resuming:
             result = self._recheck(connector, action)
@@ -238,7 +238,7 @@ class Engine:
         if result is None:
             planned = self._fresh and row.state is Progress.PENDING  # a held action was planned in an earlier execute
             result = self._attempt(lambda: connector.apply_planned(action) if planned else connector.apply(action))
-        self._record(run_id, row, result)
+        self._record(row, result)
         return result
 
     def _recheck(self, connector: Connector, action: Action) -> Result | None:
@@ -260,8 +260,8 @@ class Engine:
                           last_error=f"internal error in connector: apply returned {type(outcome).__name__}, not an Outcome")
         return Result(outcome.state, outcome.detail, attempted.attempts, outcome.observed)
 
-    def _record(self, run_id: str, row: ActionRow, result: Result) -> None:
-        self.journal.record_outcome(run_id, row.system, row.action.id, result.state, attempts=result.attempts,
+    def _record(self, row: ActionRow, result: Result) -> None:
+        self.journal.record_outcome(row.run_id, row.system, row.action.id, result.state, attempts=result.attempts,
                                     detail=result.detail, observed=result.observed, last_error=result.last_error)
         self.listener.finished(row.system, row.action, result.state)
 

@@ -64,7 +64,7 @@ def carry_over(journal: Journal, run_id: str) -> list[str]:
 def _drop_held(journal: Journal, step: ActionRow, run_id: str) -> None:
     """The actions an earlier run held for a step it hands over are never sent there: the step is still to do."""
     held = [r for r in journal.actions(step.run_id) if r.state is Progress.HELD]
-    for system, action_id in holds(held, {step.key: step.action.summary}):
+    for _, system, action_id in holds(held, {step.key: step.action.summary}):
         journal.record_outcome(step.run_id, system, action_id, State.SKIPPED, attempts=0,
                                detail=f"not sent: the step it waits for was carried over to run {run_id}")
 

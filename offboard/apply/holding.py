@@ -9,7 +9,7 @@ from offboard.apply.journal import ActionRow
 from offboard.apply.states import Progress
 from offboard.spi import Phase, State
 
-Key = tuple[str, str]  # (system, action id)
+Key = tuple[str, str, str]  # (run, system, action id): ActionRow.key
 
 
 def holds(rows: Sequence[ActionRow], open_steps: Mapping[Key, str]) -> dict[Key, str]:
@@ -21,7 +21,8 @@ def holds(rows: Sequence[ActionRow], open_steps: Mapping[Key, str]) -> dict[Key,
     while changed:
         changed = False
         for row in (r for r in rows if r.key not in held):
-            step = next((blocked[(row.system, d)] for d in row.action.depends_on if (row.system, d) in blocked), None)
+            step = next((blocked[key] for d in row.action.depends_on
+                         if (key := (row.run_id, row.system, d)) in blocked), None)
             if step is not None:
                 held[row.key] = blocked[row.key] = step
                 changed = True

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,7 @@ from offboard.clock import utc_now
 from offboard.files import STATE_FOLDER, open_private, private_dir
 from offboard.spi import Action
 
-#: what ``confirmation_proofs`` keeps beside a confirmation
-PROOF_FIELDS = ("os_user", "principal", "fingerprint", "namespace", "statement", "signature")
+PROOF_FIELDS = ("os_user", "principal", "fingerprint", "namespace", "statement", "signature")  # beside a confirmation
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ class ActionRow:
     started: str | None
     finished: str | None
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.system, self.action.id)
+    @cached_property  # (run, system, action id): unique across runs executed together; asked for at every turn
+    def key(self) -> tuple[str, str, str]:
+        return (self.run_id, self.system, self.action.id)
 
 
 @dataclass(frozen=True)

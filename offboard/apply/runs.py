@@ -93,20 +93,21 @@ def start_run(journal: Journal, plan: Plan, operator: str, approvals: dict[str, 
     return run_id
 
 
-def execute_run(journal: Journal, run_id: str, connectors: Mapping[str, Connector], retry: RetryPolicy,
-                listener: Listener | None = None, fresh: bool = False,
-                on_ctrl_c: Callable[[int], None] | None = None) -> RunSummary:
-    """Apply (or finish applying) a run, then record its status.
+def execute_runs(journal: Journal, run_ids: Sequence[str], connectors: Mapping[str, Connector], retry: RetryPolicy,
+                 listener: Listener | None = None, fresh: bool = False,
+                 on_ctrl_c: Callable[[int], None] | None = None) -> list[RunSummary]:
+    """Apply (or finish applying) runs, together (every run's cut first), then record each one's status.
 
-    ``fresh``: the run was planned moments ago, so its actions may skip their re-read
+    ``fresh``: the runs were planned moments ago, so their actions may skip their re-read
     (``Connector.apply_planned``); leave it False when resuming.
     """
-    plan = Plan.from_dict(get_run(journal, run_id).plan)
-    stop = {s.system: s.on_failure == "stop" for s in plan.systems}
+    stop = {(run_id, s.system) for run_id in run_ids
+            for s in Plan.from_dict(get_run(journal, run_id).plan).systems if s.on_failure == "stop"}
     engine = Engine(journal, connectors, retry, listener, stop, on_ctrl_c)
-    engine.execute(run_id, fresh=fresh)
-    _close_steps(engine, journal, run_id)
-    return finish(journal, run_id)
+    engine.execute(*run_ids, fresh=fresh)
+    for run_id in run_ids:
+        _close_steps(engine, journal, run_id)
+    return [finish(journal, run_id) for run_id in run_ids]
 
 
 def refresh_run(journal: Journal, run_id: str, connectors: Mapping[str, Connector], retry: RetryPolicy) -> int:

@@ -64,6 +64,12 @@ def plan_fields(result: PlanResult) -> dict[str, Any]:
             "saved_to": str(result.saved_to) if result.saved_to else None, "unread": [s.system for s in result.unread]}
 
 
+def together_fields(result: PlanResult) -> dict[str, Any]:
+    """Members planned together: each one's plan, and each one's run when they were applied."""
+    return {"plans": [plan_fields(each) for each in result.each],
+            "runs": [run_fields(each.run) for each in result.each if each.run is not None]}
+
+
 def run_fields(summary: RunSummary) -> dict[str, Any]:
     return {**summary.to_dict(), "run_kind": summary.run.kind, "counts": run_counts(summary)}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.text import Text
 
 from offboard.cli import live
-from offboard.cli.render_plan import show_plan
+from offboard.cli.render import put
+from offboard.cli.render_plan import plans_count, show_plan
 from offboard.errors import OffboardError
 from offboard.operations.interaction import no_progress
 from offboard.text import for_terminal
@@ -65,6 +66,14 @@ class TerminalInteraction:
                 self.out.print()
             show_plan(self.out, plan)
 
+    def show_plans(self, plans: Sequence[Plan]) -> None:
+        for plan in plans:
+            self.show_plan(plan)
+            self._shown_before = True
+        if not self.as_json:
+            self.out.print()
+            put(self.out, plans_count(plans))
+
     def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         if not self.as_json:
             from offboard.cli.render_audit import show_audit  # the audit's table: only when an audit ran
@@ -76,10 +85,18 @@ class TerminalInteraction:
         """A note may name a member: shown as text (no markup, controls escaped); its own line breaks kept."""
         self.err.print(Text(for_terminal(text, keep_newlines=True)))
 
-    def confirm_apply(self, member_id: str, count: int) -> bool:
-        answer = ask(f"Type the member id ({for_terminal(member_id)}) to apply these {count} actions, or press Enter to cancel")
+    def confirm_apply(self, member_ids: Sequence[str], count: int) -> bool:
+        """The member's id typed; for members planned together, every id (in any order, spaces between)."""
+        if len(member_ids) == 1:
+            question = f"Type the member id ({for_terminal(member_ids[0])}) to apply these {count} actions"
+        else:
+            question = (f"Type the {len(member_ids)} member ids ({for_terminal(' '.join(member_ids))}) to apply these "
+                        f"{count} actions to all of them")
+        answer = ask(f"{question}, or press Enter to cancel")
         self._confirmed_at = live.clock()
-        return answer.strip() == member_id
+        if len(member_ids) == 1:
+            return answer.strip() == member_ids[0]
+        return sorted(answer.split()) == sorted(member_ids)
 
     def confirm_resume(self, run_id: str, member_id: str) -> bool:
         return ask("Resume it instead of starting again? [y/N]").strip().lower() in {"y", "yes"}

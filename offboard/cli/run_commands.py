@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:  # for annotations only: `offboard --help` imports none of it
 
 NoNoticeOption = typer.Option(False, "--no-notice", help="Leave the written notice out; the report says so, and who.")
 # the options expel, suspend and reinstate share, said once
-MemberArgument = typer.Argument(..., metavar="MEMBER", help="Member id or email, as in the roster.")
+MembersArgument = typer.Argument(..., metavar="MEMBER...",
+                                 help="Member id or email, as in the roster; several are planned and cut together.")
 DryRunOption = typer.Option(False, "--dry-run", help="Show what would change, change nothing.")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (review with --dry-run first).")
 SavePlanOption = typer.Option(None, "--save-plan", metavar="FILE", help="Save the plan to FILE and stop; apply it later.")
@@ -30,7 +32,7 @@ PartialOption = typer.Option(False, "--partial", help="Cut what can be read now;
 
 @app.command()
 def expel(
-    member: str = MemberArgument,
+    members: list[str] = MembersArgument,
     playbook: str = typer.Option("expel", "--playbook", "-p", metavar="NAME|FILE",
                                  help="A playbook's name, or its .yaml file."),
     dry_run: bool = DryRunOption,
@@ -42,11 +44,12 @@ def expel(
     config: str | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> int:
-    """Revoke a member's access everywhere, following a playbook.
+    """Revoke a member's access everywhere, following a playbook; several members are cut together.
 
     Example: offboard expel m042 --dry-run
     """
-    request = operations.ExpelRequest(member, playbook, dry_run, save_plan, yes, unsigned, partial, no_notice)
+    request = operations.ExpelRequest(members[0], playbook, dry_run, save_plan, yes, unsigned, partial, no_notice,
+                                      tuple(members[1:]))
     with operations.Session.open(config) as session:
         result = operations.expel(session, request, terminal(as_json))
     return show_planned(result, as_json)
@@ -54,7 +57,7 @@ def expel(
 
 @app.command()
 def suspend(
-    member: str = MemberArgument,
+    members: list[str] = MembersArgument,
     until: str = typer.Option(..., "--until", metavar="YYYY-MM-DD", help="The suspension's last day (UTC)."),
     reason: str = typer.Option(..., "--reason", metavar="TEXT",
                                help="Why, as the committee decided; the signed report records it."),
@@ -73,8 +76,8 @@ def suspend(
 
     Example: offboard suspend m042 --until 2026-12-31 --reason "CC, item 4" --dry-run
     """
-    request = operations.SuspendRequest(member, until, reason, playbook, dry_run, save_plan, yes, unsigned, partial,
-                                        no_notice)
+    request = operations.SuspendRequest(members[0], until, reason, playbook, dry_run, save_plan, yes, unsigned, partial,
+                                        no_notice, tuple(members[1:]))
     with operations.Session.open(config) as session:
         result = operations.suspend(session, request, terminal(as_json))
     return show_planned(result, as_json)
@@ -110,6 +113,8 @@ def reinstate(
 
 def show_planned(result: PlanResult, as_json: bool) -> int:
     """A plan that was applied (its run), saved, or only shown."""
+    if result.others:
+        return show_together(result, as_json)
     if result.run is not None:
         return show_run(result.run, as_json)
     if as_json:
@@ -123,6 +128,30 @@ def show_planned(result: PlanResult, as_json: bool) -> int:
     if result.unread:
         put(err_console, f"{len(result.unread)} system(s) could not be read ({', '.join(s.system for s in result.unread)}): "
                          "fix what the plan says, or apply with --partial to cut the others first.")
+    return result.exit_code
+
+
+def show_together(result: PlanResult, as_json: bool) -> int:
+    """Members planned together: each one's run (or, in a dry run, the plans shown above)."""
+    if as_json:
+        print_json("together", result.exit_code, documents.together_fields(result))
+        return result.exit_code
+    ran = [each.run for each in result.each if each.run is not None]
+    for summary in ran:
+        show_summary(console, summary)
+    if ran:
+        total: Counter[str] = Counter()
+        for summary in ran:
+            total.update(documents.run_counts(summary))
+        console.print()
+        say(f"Together, {len(ran)} members: {total['changed']} changed, {total['failed']} failed, "
+            f"{total['waiting']} waiting on a person.")
+    else:
+        console.print("Dry run: nothing was changed.")
+    unread = sorted({s.system for each in result.each for s in each.unread})
+    if unread and not ran:
+        put(err_console, f"some systems could not be read ({', '.join(unread)}): fix what the plans say, or apply "
+                         "with --partial to cut the others first.")
     return result.exit_code
 
 

@@ -24,15 +24,8 @@ if TYPE_CHECKING:
     from offboard.operations.ledger import KeygenRequest, NewKey, VerifyRequest, keygen, verify
     from offboard.operations.reinstating import DueResult, ReinstateRequest, reinstate, reinstate_due
     from offboard.operations.reporting import ReportRequest, ShownReport, show_report
-    from offboard.operations.revoke import (
-        ExpelRequest,
-        PlanResult,
-        ResumeResult,
-        SuspendRequest,
-        expel,
-        resume,
-        suspend,
-    )
+    from offboard.operations.resuming import ResumeResult, resume
+    from offboard.operations.revoke import ExpelRequest, PlanResult, SuspendRequest, expel, suspend
     from offboard.operations.session import Session
     from offboard.operations.steps import QUICK_LOOK, ConfirmResult, RunDetail, RunList, confirm, status
 
@@ -47,8 +40,8 @@ _WHERE = {
     "offboard.operations.ledger": ("KeygenRequest", "NewKey", "VerifyRequest", "keygen", "verify"),
     "offboard.operations.reinstating": ("DueResult", "ReinstateRequest", "reinstate", "reinstate_due"),
     "offboard.operations.reporting": ("ReportRequest", "ShownReport", "show_report"),
-    "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "ResumeResult", "SuspendRequest", "expel",
-                                   "resume", "suspend"),
+    "offboard.operations.resuming": ("ResumeResult", "resume"),
+    "offboard.operations.revoke": ("ExpelRequest", "PlanResult", "SuspendRequest", "expel", "suspend"),
     "offboard.operations.session": ("Session",),
     "offboard.operations.steps": ("QUICK_LOOK", "ConfirmResult", "RunDetail", "RunList", "confirm", "status"),
 }

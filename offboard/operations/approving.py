@@ -77,7 +77,7 @@ def approve(session: Session, request: ApproveRequest, ui: Interaction | None = 
     ui.show_plan(plan)
     ui.note(f"Approving this {plan.kind} plan ({plan.digest}) as {principal} with key {signer.fingerprint}. Nothing is "
             f"changed now: `offboard apply` runs this exact plan once {settings.required} approver(s) have signed it.")
-    if not request.yes and not ui.confirm_apply(member_id, len(plan.actions)):
+    if not request.yes and not ui.confirm_apply([member_id], len(plan.actions)):
         raise Aborted("nothing was signed")
     existed = statement_path(request.plan_file, principal).exists()
     namespace = approval_namespace(session.config.org_domain)

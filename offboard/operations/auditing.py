@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -9,16 +10,17 @@ from offboard.apply.retry import call_with_retries
 from offboard.apply.runs import RunSummary
 from offboard.audit import AuditResult, find_notifier, notification, run_audit
 from offboard.audit.settings import audit_settings, notify_settings
-from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError
+from offboard.errors import ConfigurationError, ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.running import apply_new_plan, refuse_if_interrupted, require_signing
+from offboard.operations.running import apply_new_plans, refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
+from offboard.operations.together import Planned, all_connectors, at_once, member_locks
 from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan
 from offboard.plans.playbook import Playbook
 from offboard.report.ledger import Ledger, ReportFiles
 from offboard.report.trusted import trusted_ledger
-from offboard.spi import Capability
+from offboard.spi import Capability, Member
 
 
 @dataclass(frozen=True)
@@ -105,28 +107,49 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
     """Each member's playbook (``expel``, or ``suspend`` for a suspended member: nothing that cannot come back),
     limited to the systems where their account is still active.
 
-    The same path as ``expel``: a preview, the member id typed to go ahead (or ``yes``), the
-    member's lock, a journaled run and its signed report.
+    The same path as ``offboard expel A B C``: the members are planned together and shown, confirmed once (their
+    ids typed, or ``yes``), each under their lock, and their runs executed as one (everyone's access cut first),
+    a signed report each. A member who cannot be fixed is said so; the others still are.
     """
     systems: dict[str, list[str]] = {}
     for finding in result.revoked_but_active():
         systems.setdefault(finding.member or "", []).append(finding.system)
-    fixes: list[Fix] = []
+    fixes = {member_id: Fix(member_id) for member_id in systems}
+    fixing: list[tuple[Member, str, Playbook]] = []
     for member_id, names in systems.items():
         try:
-            book = session.playbook(request.playbook or result.revoked[member_id].kind)
-            fixes.append(_fix_member(session, result, request, ui, book, member_id, names))
-        except Aborted:
-            raise
+            fixing.append(_what_to_fix(session, result, request, member_id, names))
         except OffboardError as exc:  # one member that cannot be fixed does not stop the others
-            fixes.append(Fix(member_id, error=str(exc)))
-    return fixes
+            fixes[member_id].error = str(exc)
+    with member_locks(session, [person.id for person, _, _ in fixing]):
+        planned: list[tuple[Member, Callable[[], Planned]]] = []
+        for person, kind, book in fixing:
+            try:
+                refuse_if_interrupted(session, person.id, "then audit again")
+            except OffboardError as exc:
+                fixes[person.id].error = str(exc)
+                continue
+            planned.append((person, _planning(session, kind, person, book)))
+        plans = at_once([plan_it for _, plan_it in planned])
+        for (person, _), made in zip(planned, plans, strict=True):
+            fixes[person.id].plan = made[0]
+        if len(plans) > 1:
+            ui.show_plans([plan for plan, _ in plans])
+        elif plans:
+            ui.show_plan(plans[0][0])
+        if plans and not request.dry_run:
+            runs = apply_new_plans(session, [plan for plan, _ in plans], all_connectors(plans), request.yes, ui)
+            for (person, _), run in zip(planned, runs, strict=True):
+                fixes[person.id].run = run
+    return list(fixes.values())
 
 
-def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui: Interaction, book: Playbook,
-                member_id: str, names: list[str]) -> Fix:
+def _what_to_fix(session: Session, result: AuditResult, request: AuditRequest, member_id: str,
+                 names: list[str]) -> tuple[Member, str, Playbook]:
+    """The member, the kind of their revocation, and their playbook limited to ``names``; or why not."""
     person = session.member(member_id)
     revocation = result.revoked[person.id]
+    book = session.playbook(request.playbook or revocation.kind)
     if session.config.approvals.required and revocation.run_id is None:  # the roster alone is nobody's approval
         raise OffboardError(f"{person.id} is {revocation.word} by the roster only, and [approvals] requires approved "
                             f"plans: --fix ends access only where the ledger records an approved run; run `offboard "
@@ -135,13 +158,10 @@ def _fix_member(session: Session, result: AuditResult, request: AuditRequest, ui
     if not steps:
         raise OffboardError(f"the playbook {book.name} has no step for {', '.join(names)}: --fix cannot end "
                             f"{person.id}'s access there")
-    limited = replace(book, steps=steps)
-    connectors = session.connectors_for(limited)
-    with session.member_lock(person.id):
-        refuse_if_interrupted(session, person.id, "then audit again")
-        plan = build_plan(revocation.kind, session.org, person, limited, connectors, session.retry)
-        ui.show_plan(plan)
-        fix = Fix(person.id, plan)
-        if not request.dry_run:
-            fix.run = apply_new_plan(session, plan, connectors, request.yes, ui)
-        return fix
+    return person, revocation.kind, replace(book, steps=steps)
+
+
+def _planning(session: Session, kind: str, person: Member, book: Playbook) -> Callable[[], Planned]:
+    """Reading the member's systems of ``book``, to run beside the other members'."""
+    connectors = session.connectors_for(book)
+    return lambda: (build_plan(kind, session.org, person, book, connectors, session.retry), connectors)

@@ -8,7 +8,7 @@ caller passed ``yes``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,14 +23,17 @@ class Interaction(Protocol):
     def show_plan(self, plan: Plan) -> None:
         """The plan, before anything is asked or applied."""
 
+    def show_plans(self, plans: Sequence[Plan]) -> None:
+        """Several members' plans, made together: each, then what they come to together."""
+
     def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         """An audit's findings, before ``--fix`` plans anything; ``files`` None: a dry run wrote no report."""
 
     def note(self, text: str) -> None:
         """Something worth knowing that is not the result (an earlier run waiting, a step of the demo)."""
 
-    def confirm_apply(self, member_id: str, count: int) -> bool:
-        """May the plan of ``count`` actions be applied to this member?"""
+    def confirm_apply(self, member_ids: Sequence[str], count: int) -> bool:
+        """May the plan of ``count`` actions be applied to these members (one, or several planned together)?"""
 
     def confirm_resume(self, run_id: str, member_id: str) -> bool:
         """An interrupted run of this member is unfinished: finish it instead of starting again?"""
@@ -67,13 +70,16 @@ class Silent:
     def show_plan(self, plan: Plan) -> None:
         pass
 
+    def show_plans(self, plans: Sequence[Plan]) -> None:
+        pass
+
     def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         pass
 
     def note(self, text: str) -> None:
         pass
 
-    def confirm_apply(self, member_id: str, count: int) -> bool:
+    def confirm_apply(self, member_ids: Sequence[str], count: int) -> bool:
         return False
 
     def confirm_resume(self, run_id: str, member_id: str) -> bool:

@@ -1,31 +1,29 @@
-"""Revoking access: expel a member by playbook, apply a saved plan, resume an interrupted run."""
+"""Revoking access: expel or suspend members by playbook; one member, or several together."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import partial as bind
 from pathlib import Path
 from typing import Protocol
 
 from offboard.apply.handover import notices_sent
-from offboard.apply.runs import RunSummary, get_run, is_interrupted, summarize, unfinished_run
-from offboard.apply.runs import find_run as find_run_row
+from offboard.apply.runs import RunSummary, summarize, unfinished_run
 from offboard.apply.states import RunStatus
 from offboard.clock import today
-from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, StalePlanError
+from offboard.errors import Aborted, ConfigurationError, ExitCode, OffboardError, worst
 from offboard.operations.approving import refuse_unapproved_run
 from offboard.operations.interaction import Interaction, Silent
-from offboard.operations.running import (
-    apply_new_plan,
-    refresh_waiting_runs,
-    require_signing,
-    run_to_report,
-)
+from offboard.operations.resuming import finish_run
+from offboard.operations.running import apply_new_plan, apply_new_plans, refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
-from offboard.plans.discovery import build_plan, discover_system, member_entry
+from offboard.operations.together import at_once, distinct_members, member_locks
+from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan, SystemPlan
-from offboard.spi import Connector
+from offboard.plans.playbook import Playbook
+from offboard.spi import Connector, Member
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,7 @@ class ExpelRequest:
     unsigned: bool = False  # go ahead without a signing key
     partial: bool = False  # apply what could be read; the systems that could not be read wait for `resume`
     no_notice: bool = False  # leave the written notice out (the report says so, and who did)
+    also: tuple[str, ...] = ()  # other members expelled with this one: planned together, everyone cut first
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,23 @@ class SuspendRequest:
     unsigned: bool = False
     partial: bool = False
     no_notice: bool = False
+    also: tuple[str, ...] = ()  # other members suspended with this one, on the same terms
 
 
 @dataclass
 class PlanResult:
-    """A planned change of a member's access: shown, saved, or applied (then ``run``)."""
+    """A planned change of a member's access: shown, saved, or applied (then ``run``). Members planned together
+    each have theirs: the first member's here, the others' in ``others``."""
 
     plan: Plan | None  # None when an interrupted run was finished instead
     saved_to: Path | None = None
     run: RunSummary | None = None  # when something was applied
+    others: list[PlanResult] = field(default_factory=list)
+
+    @property
+    def each(self) -> list[PlanResult]:
+        """Every member's result, in the order they were given."""
+        return [self, *self.others]
 
     @property
     def unread(self) -> list[SystemPlan]:
@@ -69,6 +76,11 @@ class PlanResult:
 
     @property
     def exit_code(self) -> ExitCode:
+        return worst(result.own_exit_code for result in self.each)
+
+    @property
+    def own_exit_code(self) -> ExitCode:
+        """This member's alone."""
         if self.run:
             return self.run.exit_code
         return ExitCode.ERROR if self.unread else ExitCode.OK
@@ -83,7 +95,7 @@ def suspend(session: Session, request: SuspendRequest, ui: Interaction | None = 
     """Plan the member's suspension until a date, by the suspend playbook; as ``expel`` does, with its terms."""
     terms = suspension_terms(request.until, request.reason)  # before anything is read or written
     revoke = ExpelRequest(request.member, request.playbook, request.dry_run, request.save_plan, request.yes,
-                          request.unsigned, request.partial, request.no_notice)
+                          request.unsigned, request.partial, request.no_notice, request.also)
     return _revoke(session, "suspend", revoke, terms, ui or Silent())
 
 
@@ -104,6 +116,8 @@ def suspension_terms(until: str, reason: str) -> dict[str, str]:
 
 def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str, str] | None,
             ui: Interaction) -> PlanResult:
+    if request.also:
+        return _revoke_together(session, kind, request, terms, ui)
     if request.save_plan:
         Plan.check_save_path(request.save_plan)  # before anything is read or written
     person = session.member(request.member)
@@ -112,9 +126,7 @@ def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str,
 
     def plan_it() -> tuple[Plan, Mapping[str, Connector]]:
         _mention_waiting_run(session, person.id, ui)
-        told = {**(terms or {}), "decided": today().isoformat(), "sent": notices_sent(session.journal, person.id, kind)}
-        return build_plan(kind, session.org, person, book, connectors, session.retry, told,
-                          no_notice(session, request.no_notice)), connectors
+        return _plan_member(session, kind, person, book, connectors, terms, request.no_notice), connectors
 
     def findable(plan: Plan) -> None:
         if not plan.playbook["ref"]:
@@ -123,6 +135,44 @@ def _revoke(session: Session, kind: str, request: ExpelRequest, terms: dict[str,
                                      "config and plan again")
 
     return decide(session, kind, person.id, request, plan_it, ui, request.partial, findable)
+
+
+def _plan_member(session: Session, kind: str, person: Member, book: Playbook, connectors: Mapping[str, Connector],
+                 terms: Mapping[str, str] | None, leave_notice_out: bool) -> Plan:
+    """The member's plan by playbook, with the terms the written notice names."""
+    told = {**(terms or {}), "decided": today().isoformat(), "sent": notices_sent(session.journal, person.id, kind)}
+    return build_plan(kind, session.org, person, book, connectors, session.retry, told,
+                      no_notice(session, leave_notice_out))
+
+
+def _revoke_together(session: Session, kind: str, request: ExpelRequest, terms: dict[str, str] | None,
+                     ui: Interaction) -> PlanResult:
+    """Several members by one playbook (see ``offboard.operations.together``): refused as a whole before anything
+    is changed; a plan, run and report each."""
+    if request.save_plan:
+        raise OffboardError("--save-plan saves one member's plan: save each member's with its own command "
+                            f"(offboard {kind} MEMBER --save-plan FILE), or leave it out to apply them together")
+    people = distinct_members(session, [request.member, *request.also])
+    book = session.playbook(request.playbook)
+    connectors = session.connectors_for(book)
+    applying = not request.dry_run
+    if applying:
+        require_signing(session, request.unsigned)
+    with member_locks(session, [person.id for person in people]):
+        for person in people:
+            if applying:
+                refuse_if_interrupted(session, person.id, "nothing was changed")
+                refuse_unapproved_run(session, kind, person.id)
+            _mention_waiting_run(session, person.id, ui)
+        plans = at_once([bind(_plan_member, session, kind, person, book, connectors, terms, request.no_notice)
+                         for person in people])
+        ui.show_plans(plans)
+        if applying:
+            for plan in plans:
+                refuse_unread(plan, request.partial)
+            runs = apply_new_plans(session, plans, connectors, request.yes, ui)
+        results = [PlanResult(plan, run=runs[i] if applying else None) for i, plan in enumerate(plans)]
+    return replace(results[0], others=results[1:])
 
 
 class Handling(Protocol):
@@ -179,7 +229,7 @@ def finish_interrupted_instead(session: Session, member_id: str, yes: bool, ui: 
     ui.note(f"Run {interrupted.id} for {member_id} is unfinished ({state}); finishing it instead of starting again.")
     if not yes and not ui.confirm_resume(interrupted.id, member_id):
         raise Aborted("nothing was changed")
-    return PlanResult(None, run=_finish(session, interrupted.id, ui, yes))
+    return PlanResult(None, run=finish_run(session, interrupted.id, ui, yes))
 
 
 def save(session: Session, plan: Plan, path: Path) -> PlanResult:
@@ -187,75 +237,6 @@ def save(session: Session, plan: Plan, path: Path) -> PlanResult:
     plan.save(path)
     session.journal.record_saved_plan(plan.digest, plan.member["id"], path.resolve(), plan.to_dict())
     return PlanResult(plan, saved_to=path)
-
-
-@dataclass
-class ResumeResult:
-    run: RunSummary | None  # the finished run; None when there was nothing to resume
-    not_interrupted: RunSummary | None = None  # the run named, when it had nothing left to do
-    closed: dict[str, int] = field(default_factory=dict)  # without a run: self-closing steps closed, per run
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if self.run:
-            return self.run.exit_code
-        return self.not_interrupted.exit_code if self.not_interrupted else ExitCode.OK
-
-
-def resume(session: Session, run_id: str | None = None, ui: Interaction | None = None, yes: bool = False) -> ResumeResult:
-    """Finish a run from its recorded plan: what was in flight is re-checked, failed actions are re-checked
-    and tried again, and its report is signed. Without a run and with none interrupted, the steps that
-    waiting runs' systems close themselves are looked at again."""
-    ui = ui or Silent()
-    run = find_run_row(session.journal, run_id) if run_id else unfinished_run(session.journal)
-    if run is None:
-        return ResumeResult(None, closed=refresh_waiting_runs(session))
-    with session.member_lock(run.member_id):
-        summary = summarize(session.journal, run.id)
-        if summary.status is not RunStatus.FAILED and not is_interrupted(session.journal, run.id):
-            return ResumeResult(None, not_interrupted=summary)
-        return ResumeResult(_finish(session, run.id, ui, yes))
-
-
-def _finish(session: Session, run_id: str, ui: Interaction, yes: bool = False) -> RunSummary:
-    """Take a stopped or failed run to its end and its report, with the connectors its recorded plan names:
-    systems that could not be read are read now (their actions join the run), failed actions are tried again."""
-    if summarize(session.journal, run_id).status is RunStatus.FAILED:
-        _read_unread_systems(session, run_id, ui, yes)
-        session.journal.retry_failed(run_id)
-    connectors = session.connectors_for_plan(Plan.from_dict(get_run(session.journal, run_id).plan))
-    return run_to_report(session, run_id, connectors, ui)
-
-
-def _read_unread_systems(session: Session, run_id: str, ui: Interaction, yes: bool) -> None:
-    """The run's "read SYSTEM" steps (a run applied with --partial): discover each again, with today's
-    credentials, for the member and playbook the run was planned with; show what was found and ask."""
-    run = get_run(session.journal, run_id)
-    plan = Plan.from_dict(run.plan)
-    if not any(s.error for s in plan.systems):
-        return
-    if session.config.approvals.required:  # what is read now was in no plan anyone approved
-        raise OffboardError(f"run {run_id} could not read {', '.join(s.system for s in plan.systems if s.error)}, and "
-                            f"[approvals] requires approved plans: what is found there now was approved by nobody; "
-                            f"save a new plan with `offboard {run.kind} {run.member_id} --save-plan FILE` and have "
-                            "it approved")
-    person = session.member(run.member_id)
-    book = session.saved_playbook(str(plan.playbook.get("ref") or plan.playbook.get("name")))
-    changed = [what for what, now, then in (("the roster entry", member_entry(person), plan.member),
-                                             ("the playbook", book.sha256, plan.playbook.get("sha256"))) if now != then]
-    if changed:
-        raise StalePlanError(f"{' and '.join(changed)} of run {run_id} changed since it was planned, so the systems it "
-                             f"could not read are not read for it: plan again with: offboard {run.kind} {run.member_id}")
-    steps = {step.system: step for step in book.steps}
-    connectors = session.connectors_for(book)
-    read = replace(plan, systems=[discover_system(steps[s.system], connectors.get(s.system), person, session.retry)
-                                  for s in plan.systems if s.error and s.system in steps])
-    ui.show_plan(read)
-    if read.actions and not yes and not ui.confirm_apply(run.member_id, len(read.actions)):
-        raise Aborted("nothing was changed")
-    fresh = {s.system: s for s in read.systems}
-    plan.systems = [fresh.get(s.system, s) for s in plan.systems]
-    session.journal.add_actions(run_id, plan.to_dict(), read.actions)
 
 
 def refuse_unread(plan: Plan, partial: bool) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from offboard.apply.handover import carry_over, supersede
 from offboard.apply.runs import (
     RunSummary,
-    execute_run,
+    execute_runs,
     get_run,
     refresh_run,
     start_run,
@@ -59,14 +59,26 @@ def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connec
                    ui: Interaction, approvals: dict[str, Any] | None = None) -> RunSummary:
     """Ask (unless ``yes``), journal the plan as a new run (with the approvals it is applied under), apply it
     and sign its report."""
-    if not yes and not ui.confirm_apply(plan.member["id"], len(plan.actions)):
+    return apply_new_plans(session, [plan], connectors, yes, ui, [approvals])[0]
+
+
+def apply_new_plans(session: Session, plans: Sequence[Plan], connectors: Mapping[str, Connector], yes: bool,
+                    ui: Interaction, approvals: Sequence[dict[str, Any] | None] = ()) -> list[RunSummary]:
+    """``apply_new_plan`` for members planned together (one each): asked once, a run and a report each, the
+    runs executed as one so that everyone's access is cut before anyone's clean-up. The caller holds every
+    member's lock."""
+    members = [str(plan.member["id"]) for plan in plans]
+    if not yes and not ui.confirm_apply(members, sum(len(plan.actions) for plan in plans)):
         raise Aborted("nothing was changed")
-    run_id = start_run(session.journal, plan, session.operator, approvals)
-    earlier = carry_over(session.journal, run_id)  # their waiting steps moved here: their reports say so
-    earlier += supersede(session.journal, run_id)  # the other direction's open work is no longer wanted
-    for changed in sorted(set(earlier)):
-        issue_report(session, changed)
-    return run_to_report(session, run_id, connectors, ui, fresh=True)
+    run_ids = []
+    for plan, approved in zip(plans, [*approvals, *[None] * (len(plans) - len(approvals))], strict=True):
+        run_id = start_run(session.journal, plan, session.operator, approved)
+        earlier = carry_over(session.journal, run_id)  # their waiting steps moved here: their reports say so
+        earlier += supersede(session.journal, run_id)  # the other direction's open work is no longer wanted
+        for changed in sorted(set(earlier)):
+            issue_report(session, changed)
+        run_ids.append(run_id)
+    return runs_to_report(session, run_ids, connectors, ui, fresh=True)
 
 
 def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connector], ui: Interaction,
@@ -75,15 +87,22 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
 
     ``fresh``: the run was planned (observed) just now, not resumed from the journal.
     """
-    totals = Counter(row.system for row in session.journal.actions(run_id))
+    return runs_to_report(session, [run_id], connectors, ui, fresh)[0]
+
+
+def runs_to_report(session: Session, run_ids: Sequence[str], connectors: Mapping[str, Connector], ui: Interaction,
+                   fresh: bool = False) -> list[RunSummary]:
+    """``run_to_report`` for runs executed together: one live display, a report each."""
+    totals = Counter(row.system for run_id in run_ids for row in session.journal.actions(run_id))
     if ui.can_reveal:  # a new password a reinstatement sets is shown to this person, once; else it is not set
         session.show_secrets_to(ui.reveal)
     with ui.progress(totals) as listener:
-        execute_run(session.journal, run_id, connectors, session.retry, listener, fresh=fresh,
-                    on_ctrl_c=lambda in_flight: ui.note(f"Stopping: nothing new is started; {in_flight} action(s) in flight "
-                                                        "finish first. Press Ctrl-C again to quit at once."))
-    issue_report(session, run_id)
-    return summarize(session.journal, run_id)
+        execute_runs(session.journal, run_ids, connectors, session.retry, listener, fresh=fresh,
+                     on_ctrl_c=lambda in_flight: ui.note(f"Stopping: nothing new is started; {in_flight} action(s) in "
+                                                         "flight finish first. Press Ctrl-C again to quit at once."))
+    for run_id in run_ids:
+        issue_report(session, run_id)
+    return [summarize(session.journal, run_id) for run_id in run_ids]
 
 
 def refresh_waiting_runs(session: Session) -> dict[str, int]:

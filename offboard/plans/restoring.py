@@ -104,7 +104,7 @@ def _revoked(journal: Journal, run_id: str, report: Mapping[str, Any], sha256: s
     signed = {(str(system.get("name")), str(action.get("id"))): action
               for system in report.get("systems") or [] for action in system.get("actions") or []}
     for row in rows:
-        action = signed.get(row.key)
+        action = signed.get((row.system, row.action.id))
         if action is None or action.get("state") != row.state.value or action.get("before") != row.action.before:
             raise OffboardError(f"the journal's record of run {run_id} does not match its signed report {seq} "
                                 f"({row.system} {row.action.id}), so nothing was planned: run `offboard verify`, and "

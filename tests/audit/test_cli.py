@@ -261,18 +261,37 @@ def test_fix_at_a_terminal_asks_for_each_member_id_as_expel_does(org, cli, monke
     assert cli("audit", "--unsigned")[0] == 0  # Bob's account is suspended and holds nothing: clean
 
 
+def test_fix_plans_every_member_together_and_asks_once(org, cli, monkeypatch):
+    import sys
+
+    import typer
+
+    roster = (org.root / "roster.csv").read_text()
+    org.write("roster.csv", roster.replace("home.test,active", "home.test,expelled"))  # Alice and Bob
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    asked: list[str] = []
+    monkeypatch.setattr(typer, "prompt", lambda question, **_: asked.append(question) or "m042 m001")
+    code, out, err = cli("audit", "--fix", "--playbook", "test", "--unsigned")
+    assert asked == ["Type the 2 member ids (m001 m042) to apply these 8 actions to all of them, or press Enter to "
+                     "cancel"]
+    assert "\nTogether, 2 members: 8 changes (2 cannot be undone), 0 steps for a person.\n" in out
+    assert (code, err) == (2, UNSIGNED)
+    assert len(reports(org.root)) == 3  # the audit's, then a run's each
+    assert org.fake.load()["users"]["alice@example.org"]["access"] == []
+
+
 def test_fix_goes_on_with_the_other_members_when_one_cannot_be_fixed(emulated, cli, monkeypatch):
     from offboard.operations import auditing
 
-    real = auditing._fix_member
+    real = auditing._what_to_fix
 
-    def one_fails(session, result, request, ui, book, member_id, names):
+    def one_fails(session, result, request, member_id, names):
         if member_id == "m042":
             raise auditing.OffboardError("the test says no")
-        return real(session, result, request, ui, book, member_id, names)
+        return real(session, result, request, member_id, names)
 
-    monkeypatch.setattr(auditing, "_fix_member", one_fails)
-    code, out, _ = cli("audit", "--fix", "--yes", "--unsigned", "--playbook", "test", "--json")
+    monkeypatch.setattr(auditing, "_what_to_fix", one_fails)
+    code, out, err = cli("audit", "--fix", "--yes", "--unsigned", "--playbook", "test", "--json")
     document = json.loads(out)
-    assert code == 2
+    assert code == 2, (out, err)
     assert {"member": "m042", "error": "the test says no"} in document["fix"]

@@ -103,7 +103,7 @@ def test_unknown_option_is_a_usage_error(org, cli):
 
 def test_missing_argument_is_a_usage_error_exit_1(org, cli):
     code, out, err = cli("expel")
-    assert (code, out, err) == (1, "", "Error: Missing argument 'MEMBER'. See: offboard expel --help\n")
+    assert (code, out, err) == (1, "", "Error: Missing argument 'MEMBER...'. See: offboard expel --help\n")
 
 
 def test_debug_shows_the_traceback(org, cli):

@@ -43,8 +43,9 @@ def test_each_command_names_its_values_and_gives_an_example(cli, name):
 
 def test_the_help_of_expel_reads_as_words(cli):
     _, out, _ = cli("expel", "--help")
-    assert out.startswith("Usage: offboard expel [OPTIONS] MEMBER\n\n  Revoke a member's access everywhere, following a "
-                          "playbook.\n\n  Example: offboard expel m042 --dry-run\n\nArguments:\n  MEMBER  Member id or email")
+    assert out.startswith("Usage: offboard expel [OPTIONS] MEMBER...\n\n  Revoke a member's access everywhere, following "
+                          "a playbook; several members\n  are cut together.\n\n  Example: offboard expel m042 --dry-run"
+                          "\n\nArguments:\n  MEMBER...  Member id or email")
     for option in ("-p, --playbook NAME|FILE", "--save-plan FILE", "-c, --config FILE", "--json"):
         assert f"\n  {option}  " in out
 

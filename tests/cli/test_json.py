@@ -18,7 +18,7 @@ KINDS = {"connectors": "connectors", "doctor": "doctor", "keygen": "keygen", "ex
          "reinstate": "run", "audit": "audit", "verify": "verify", "approvals": "approvals", "approve": "approve",
          "apply": "run", "status": "status", "confirm": "confirm", "resume": "resume", "init": "init", "demo": "demo",
          "report": "report"}
-OTHER_KINDS = ("plan", "run", "due", "error")  # printed by the same commands in other cases
+OTHER_KINDS = ("plan", "run", "due", "error", "together")  # printed by the same commands in other cases
 
 
 def takes_json() -> set[str]:
@@ -105,9 +105,9 @@ def test_an_error_under_json_is_a_document_on_stdout_and_a_line_on_stderr(org, c
 
 def test_a_usage_error_under_json_is_a_document_too(org, cli):
     code, out, err = cli("expel", "--json")
-    assert (code, err) == (1, "Error: Missing argument 'MEMBER'. See: offboard expel --help\n")
+    assert (code, err) == (1, "Error: Missing argument 'MEMBER...'. See: offboard expel --help\n")
     assert json.loads(out) == {"kind": "error", "format": 1, "exit_code": 1,
-                               "error": "Missing argument 'MEMBER'. See: offboard expel --help"}
+                               "error": "Missing argument 'MEMBER...'. See: offboard expel --help"}
 
 
 def test_a_refusal_to_guess_under_json_is_a_document(org, cli):
