@@ -30,7 +30,7 @@ def carry_over(journal: Journal, run_id: str) -> list[str]:
     records it as carried over. Returns the earlier runs that changed (their reports are due).
     """
     run = get_run(journal, run_id)
-    mine = {r.action.id: r for r in journal.actions(run_id) if r.action.phase is Phase.MANUAL}
+    mine = {r.action.id: r for r in journal.actions(run_id, Phase.MANUAL)}
     changed: list[str] = []
     since = _runs_back(journal, run.member_id, run.kind, same=True, exclude=run.id)
     for earlier in journal.member_steps(run.member_id):

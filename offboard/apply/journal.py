@@ -13,64 +13,18 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from offboard.apply.rows import ActionRow, Confirmation, RunRow, action_row, run_row
 from offboard.apply.schema import SCHEMA
-from offboard.apply.states import ActionState, Progress, RunStatus, action_state
+from offboard.apply.states import ActionState, Progress, RunStatus
 from offboard.clock import utc_now
 from offboard.files import STATE_FOLDER, open_private, private_dir
-from offboard.spi import Action
+from offboard.spi import Action, Phase
 
+__all__ = ["PROOF_FIELDS", "ActionRow", "Confirmation", "Journal", "RunRow", "utc_now"]
 PROOF_FIELDS = ("os_user", "principal", "fingerprint", "namespace", "statement", "signature")  # beside a confirmation
-
-
-@dataclass(frozen=True)
-class RunRow:
-    id: str
-    kind: str
-    member_id: str
-    member_name: str
-    operator: str
-    status: RunStatus
-    started: str
-    finished: str | None
-    plan: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ActionRow:
-    run_id: str
-    position: int
-    system: str
-    action: Action
-    state: ActionState
-    attempts: int
-    detail: str
-    observed: Any
-    last_error: str | None
-    started: str | None
-    finished: str | None
-
-    @cached_property  # (run, system, action id): unique across runs executed together; asked for at every turn
-    def key(self) -> tuple[str, str, str]:
-        return (self.run_id, self.system, self.action.id)
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    run_id: str
-    system: str
-    action_id: str
-    by: str
-    at: str
-    reference: str | None
-    note: str | None
-    evidence: list[dict[str, str]]
-    not_applicable: bool
-    reason: str | None
 
 
 class Journal:
@@ -133,14 +87,14 @@ class Journal:
 
     def run(self, run_id: str) -> RunRow | None:
         rows = self._query("SELECT * FROM runs WHERE id = ?", (run_id,))
-        return _run(rows[0]) if rows else None
+        return run_row(rows[0]) if rows else None
 
     def runs(self, member_id: str | None = None, limit: int = 50) -> list[RunRow]:
         if member_id is None:
             rows = self._query("SELECT * FROM runs ORDER BY started DESC LIMIT ?", (limit,))
         else:
             rows = self._query("SELECT * FROM runs WHERE member_id = ? ORDER BY started DESC LIMIT ?", (member_id, limit))
-        return [_run(r) for r in rows]
+        return [run_row(r) for r in rows]
 
     def interrupted_runs(self, member_id: str | None = None) -> list[RunRow]:
         """Runs stopped before their end, newest first: actions that never reached an outcome, a run never
@@ -151,26 +105,36 @@ class Journal:
                + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
         waiting = (RunStatus.RUNNING, Progress.PENDING, Progress.INTENT)
         args = (*waiting, member_id) if member_id is not None else waiting
-        return [_run(r) for r in self._query(sql, args)]
+        return [run_row(r) for r in self._query(sql, args)]
 
     def held_runs(self, member_id: str | None = None) -> list[RunRow]:
         """Runs with actions ``held`` for a manual step, newest first (not interrupted: they wait for a person)."""
         sql = ("SELECT * FROM runs WHERE id IN (SELECT run_id FROM actions WHERE state = ?)"
                + (" AND member_id = ?" if member_id is not None else "") + " ORDER BY started DESC")
         args = (Progress.HELD, member_id) if member_id is not None else (Progress.HELD,)
-        return [_run(r) for r in self._query(sql, args)]
+        return [run_row(r) for r in self._query(sql, args)]
 
     def find_run(self, prefix: str) -> list[RunRow]:
         """The run whose id is ``prefix``, else the runs whose id starts with it: literally, never as a pattern."""
         rows = self._query("SELECT * FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started DESC", (len(prefix), prefix))
         exact = [r for r in rows if r["id"] == prefix]
-        return [_run(r) for r in (exact or rows)]
+        return [run_row(r) for r in (exact or rows)]
 
     # -- actions
 
-    def actions(self, run_id: str) -> list[ActionRow]:
-        rows = self._query("SELECT * FROM actions WHERE run_id = ? ORDER BY position", (run_id,))
-        return [_action(r) for r in rows]
+    def actions(self, run_id: str, phase: Phase | None = None) -> list[ActionRow]:
+        """The run's actions in plan order; ``phase``: that phase's only (the others are not even decoded)."""
+        if phase is None:
+            rows = self._query("SELECT * FROM actions WHERE run_id = ? ORDER BY position", (run_id,))
+        else:
+            rows = self._query("SELECT * FROM actions WHERE run_id = ? AND phase = ? ORDER BY position",
+                               (run_id, phase.value))
+        return [action_row(r) for r in rows]
+
+    def action_counts(self, run_id: str) -> dict[str, int]:
+        """How many actions the run has in each system."""
+        rows = self._query("SELECT system, COUNT(*) AS n FROM actions WHERE run_id = ? GROUP BY system", (run_id,))
+        return {r["system"]: r["n"] for r in rows}
 
     def mark_intent(self, run_id: str, system: str, action_id: str) -> None:
         """Committed before the side effect: a crash after this line is resumed by re-checking."""
@@ -259,7 +223,7 @@ class Journal:
         rows = self._query("SELECT actions.* FROM actions JOIN runs ON runs.id = actions.run_id "
                            "WHERE runs.member_id = ? AND actions.phase = 'manual' ORDER BY runs.started, actions.position",
                            (member_id,))
-        return [_action(r) for r in rows]
+        return [action_row(r) for r in rows]
 
     def confirmations(self, run_id: str) -> list[Confirmation]:
         rows = self._query("SELECT * FROM confirmations WHERE run_id = ? ORDER BY id", (run_id,))
@@ -285,16 +249,3 @@ class Journal:
         rows = self._query("SELECT r.seq, r.path, h.sha256 FROM reports r LEFT JOIN report_hashes h ON h.seq = r.seq "
                            "ORDER BY r.seq, r.rowid")
         return [(r["seq"], Path(r["path"]).name, r["sha256"]) for r in rows]
-
-
-def _run(row: sqlite3.Row) -> RunRow:
-    return RunRow(row["id"], row["kind"], row["member_id"], row["member_name"], row["operator"], RunStatus(row["status"]),
-                  row["started"], row["finished"], json.loads(row["plan"]))
-
-
-def _action(row: sqlite3.Row) -> ActionRow:
-    return ActionRow(
-        row["run_id"], row["position"], row["system"], Action.from_dict(json.loads(row["action"])), action_state(row["state"]),
-        row["attempts"], row["detail"], json.loads(row["observed"]) if row["observed"] else None, row["last_error"],
-        row["started"], row["finished"],
-    )

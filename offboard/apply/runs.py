@@ -101,8 +101,8 @@ def execute_runs(journal: Journal, run_ids: Sequence[str], connectors: Mapping[s
     ``fresh``: the runs were planned moments ago, so their actions may skip their re-read
     (``Connector.apply_planned``); leave it False when resuming.
     """
-    stop = {(run_id, s.system) for run_id in run_ids
-            for s in Plan.from_dict(get_run(journal, run_id).plan).systems if s.on_failure == "stop"}
+    stop = {(run_id, str(system.get("system"))) for run_id in run_ids  # read from the recorded plan as it is
+            for system in get_run(journal, run_id).plan.get("systems") or [] if system.get("on_failure") == "stop"}
     engine = Engine(journal, connectors, retry, listener, stop, on_ctrl_c)
     engine.execute(*run_ids, fresh=fresh)
     for run_id in run_ids:

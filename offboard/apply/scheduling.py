@@ -10,6 +10,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from offboard.apply.journal import ActionRow
 from offboard.spi import Phase
 
+# While a system's cut is under way, its clean-up runs at most this many actions at once: each request costs
+# processor time (building it, reading its answer) that the cut's own requests are waiting for.
+CLEAN_BESIDE_CUT = 4
 Key = tuple[str, str, str]  # (run, system, action id): ActionRow.key
 
 
@@ -53,8 +56,11 @@ def next_actions(waiting: Sequence[ActionRow], running: Sequence[ActionRow], fin
         free -= len(cut)
         # Slots a cut action still waiting on a running one will need when it becomes ready.
         blocked_cut = cut_waiting - len(cut)
-        if cut or any(r.action.phase is Phase.CUT for r in busy):
+        cutting_here = bool(cut) or any(r.action.phase is Phase.CUT for r in busy)
+        if cutting_here:
             free -= blocked_cut
+        if cutting_here or cut_waiting:  # the cut is under way: clean-up takes a few slots, not the processor
+            free = min(free, CLEAN_BESIDE_CUT - sum(1 for r in busy if r.action.phase is Phase.CLEAN))
         if free > 0:
             clean = phases[Phase.CLEAN][:free]
             chosen += clean

@@ -93,7 +93,9 @@ def run_to_report(session: Session, run_id: str, connectors: Mapping[str, Connec
 def runs_to_report(session: Session, run_ids: Sequence[str], connectors: Mapping[str, Connector], ui: Interaction,
                    fresh: bool = False) -> list[RunSummary]:
     """``run_to_report`` for runs executed together: one live display, a report each."""
-    totals = Counter(row.system for run_id in run_ids for row in session.journal.actions(run_id))
+    totals: Counter[str] = Counter()
+    for run_id in run_ids:
+        totals.update(session.journal.action_counts(run_id))
     if ui.can_reveal:  # a new password a reinstatement sets is shown to this person, once; else it is not set
         session.show_secrets_to(ui.reveal)
     with ui.progress(totals) as listener:
