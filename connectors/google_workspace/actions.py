@@ -135,7 +135,7 @@ def _transfer(gw: Gateway, p: Params, pace: Pace) -> Done:
             return True, f"Drive and Calendar data transferred to {p['new_owner']}"
         if transfer.get("overallTransferStatusCode") == "failed":
             raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} failed at Google")
-        pace("datatransfer-poll")
+        pace("datatransfer-poll", str(transfer["id"]))  # each transfer's polls spaced on their own
         transfer = gw.transfer(transfer["id"])
     raise RetriableError(f"data transfer {transfer['id']} to {p['new_owner']} is still in progress", retry_after=60)
 

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from offboard.spi import NotFoundError
 
 from .api import Gateway
 
 Params = Mapping[str, Any]
-Pace = Callable[[str], None]
+
+
+class Pace(Protocol):
+    """``ConnectorContext.pace``: wait for a bucket (``key``: that key's own bucket of the same limit)."""
+
+    def __call__(self, bucket: str, key: str | None = None) -> None: ...
+
+
 Seen = tuple[bool | None, str]
 Done = tuple[bool, str]  # (changed, sentence): False when a delete found the item already gone
 Observe = Callable[[Gateway, Params], Seen]

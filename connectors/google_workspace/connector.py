@@ -53,8 +53,10 @@ class GoogleWorkspaceConnector(Connector):
     # many run at once (retried by the engine, honouring Retry-After). 32 sends a heavy member's cut
     # writes (sign-out, tokens, app passwords, codes, password, Gmail) in one round trip.
     max_concurrency = 32
-    # Spacing of the polls that wait for a Drive/Calendar transfer: one at once, then one every 5 s.
-    rate_limits = {"datatransfer-poll": RateLimit(12, 60, burst=1)}
+    # The polls that wait for a Drive/Calendar transfer: each transfer polled at once, then every 5 s.
+    rate_limits = {"datatransfer-poll": RateLimit(12, 60, burst=1),
+                   # Enterprise License Manager: 1 query a second ("Limits and quotas"); its reads and writes
+                   "licensing": RateLimit(1, 1, burst=1)}
     config_fields = (
         ConfigField("service_account_file", "JSON key of the service account with domain-wide delegation "
                     "(its token_uri is honoured)", required=True, secret=True),
@@ -95,7 +97,8 @@ class GoogleWorkspaceConnector(Connector):
                                 insecure_endpoint=c["insecure_endpoint"])
         self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES,
                                read=context.read,  # each read request retried on its own by the engine
-                               operator=context)  # shown a reinstated member's new password, once
+                               operator=context,  # shown a reinstated member's new password, once
+                               pace=context.pace)
         self._resolved: dict[str, UserReads] = {}  # email -> the reads resolve started
 
     # -- the contract

@@ -118,7 +118,11 @@ class Pacer:
 
     def __init__(self, limits: Mapping[str, RateLimit] | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.buckets = {name: limiter(limit, clock, sleep) for name, limit in (limits or {}).items()}
+        self.limits = dict(limits or {})
+        self.buckets = {name: limiter(limit, clock, sleep) for name, limit in self.limits.items()}
+        self._each: dict[tuple[str, str], Limiter] = {}  # a bucket of its own per key (``pace(bucket, key)``)
+        self._each_lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
 
     @classmethod
     def shared(cls, key: Hashable, limits: Mapping[str, RateLimit]) -> Pacer:
@@ -128,6 +132,17 @@ class Pacer:
                 pacer = cls._shared[key] = cls(limits)
             return pacer
 
-    def pace(self, bucket: str) -> None:
-        if (b := self.buckets.get(bucket)) is not None:
-            b.take()
+    def pace(self, bucket: str, key: str | None = None) -> None:
+        """Wait for ``bucket``; with a ``key``, for that key's own bucket of the same limit (the polls of one
+        data transfer are spaced, and another member's transfer is polled on its own spacing)."""
+        if key is None:
+            if (b := self.buckets.get(bucket)) is not None:
+                b.take()
+            return
+        if bucket not in self.limits:
+            return
+        with self._each_lock:
+            own = self._each.get((bucket, key))
+            if own is None:
+                own = self._each[(bucket, key)] = limiter(self.limits[bucket], self._clock, self._sleep)
+        own.take()

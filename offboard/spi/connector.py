@@ -51,9 +51,13 @@ class ConnectorContext:
     # The other connectors of the session, by system name (the notice sends through Google's mailbox).
     peers: Callable[[str], Connector | None] | None = field(default=None, repr=False)
 
-    def pace(self, bucket: str) -> None:
-        """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``)."""
-        self.pacer.pace(bucket)
+    def pace(self, bucket: str, key: str | None = None) -> None:
+        """Wait, if need be, before a request counted against ``bucket`` (see ``rate_limits``); with a ``key``,
+        against that key's own bucket of the same limit (the polls of one data transfer)."""
+        if key is None:
+            self.pacer.pace(bucket)
+        else:
+            self.pacer.pace(bucket, key)
 
     def read(self, fn: Callable[[], T]) -> T:
         """``fn()``, one read request, retried by the engine on its own (``RetriableError`` only,

@@ -39,3 +39,17 @@ def test_a_wait_that_ends_a_rounding_short_of_the_window_does_not_spin():
     for _ in range(20):
         pacer.pace("w")
     assert len(clock.slept) < 20
+
+
+def test_a_keyed_bucket_spaces_each_keys_calls_on_their_own():
+    """Two members' data transfers are each polled every 5 s, not every 10 s in turn."""
+    clock = Clock(0.0)
+    pacer = Pacer({"poll": RateLimit(12, 60, burst=1)}, clock=clock, sleep=clock.sleep)
+    pacer.pace("poll", "transfer-1")
+    pacer.pace("poll", "transfer-2")
+    assert clock.now == 0  # each key's first poll at once
+    pacer.pace("poll", "transfer-1")
+    pacer.pace("poll", "transfer-2")
+    assert clock.now == 5.0  # each a second time 5 s later
+    pacer.pace("unknown", "transfer-1")
+    assert clock.now == 5.0

@@ -39,12 +39,14 @@ def _once(fn: Callable[[], T], /) -> T:
 
 class Gateway(BatchReads, UserLists, PutBack):
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
-                 user_scopes: tuple[str, ...], read: Retrying = _once, operator: Operator | None = None) -> None:
+                 user_scopes: tuple[str, ...], read: Retrying = _once, operator: Operator | None = None,
+                 pace: Callable[[str], None] = lambda bucket: None) -> None:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
         self.user_scopes = user_scopes  # Gmail settings, delegated to each mailbox owner
         self.read = read  # the engine's retry of one read request; never used for a write
+        self.pace = pace  # the engine's pacing: the Licensing API takes one request a second
         self.operator = operator  # shown a new password once (``new_password``); None: nobody, and it is refused
         # Threads start on first use and stay, with the clients they hold, until close().
         self._lists = ThreadPoolExecutor(LIST_KINDS, thread_name_prefix="google-list")
@@ -73,6 +75,8 @@ class Gateway(BatchReads, UserLists, PutBack):
     # -- plumbing
 
     def admin_call(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
+        if api == "licensing":
+            self.pace("licensing")
         service = self.clients.service(api, self.admin, self.admin_scopes)
         return self.clients.run(make(service), what, self.admin, self.admin_scopes)
 

@@ -82,11 +82,11 @@ def test_inventory_streams_one_call_per_page_of_500(emulator: GoogleEmulator,
 def test_the_data_transfer_is_waited_for_with_paced_polls(emulator: GoogleEmulator, tmp_path: Path,
                                                           make_connector: Callable[..., GoogleWorkspaceConnector]
                                                           ) -> None:
-    paced: list[str] = []
+    paced: list[tuple[str, str | None]] = []
 
     class Recording(Pacer):
-        def pace(self, bucket: str) -> None:
-            paced.append(bucket)
+        def pace(self, bucket: str, key: str | None = None) -> None:
+            paced.append((bucket, key))
 
     make_connector()  # writes the key file
     connector = GoogleWorkspaceConnector({"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
@@ -98,7 +98,7 @@ def test_the_data_transfer_is_waited_for_with_paced_polls(emulator: GoogleEmulat
     outcome = connector.apply(transfer)
     assert outcome.state is State.CHANGED and "archive@example.org" in outcome.detail
     assert len(emulator.requests("GET", "/admin/datatransfer/v1/transfers/")) == 4  # 3 in progress, then completed
-    assert paced == ["datatransfer-poll"] * 4
+    assert paced == [("datatransfer-poll", transfer_id) for transfer_id in emulator.workspace.transfers] * 4
     assert connector.apply(transfer).state is State.OK
     assert len(emulator.requests("POST", "/admin/datatransfer/v1/transfers")) == 1
 
@@ -181,3 +181,25 @@ def test_the_readme_lists_exactly_the_scopes_the_connector_asks_for() -> None:
     readme = (Path(__file__).parents[3] / "connectors" / "google_workspace" / "README.md").read_text()
     line = next(ln.strip() for ln in readme.splitlines() if ln.strip().startswith("https://www.googleapis.com/auth/"))
     assert line.split(",") == list(GoogleWorkspaceConnector.permissions)
+
+
+def test_licensing_calls_are_paced_at_its_one_a_second(emulator: GoogleEmulator, tmp_path: Path,
+                                                       make_connector: Callable[..., GoogleWorkspaceConnector]
+                                                       ) -> None:
+    paced: list[str] = []
+
+    class Recording(Pacer):
+        def pace(self, bucket: str, key: str | None = None) -> None:
+            paced.append(bucket)
+
+    make_connector()  # writes the key file
+    emulator.workspace.assign_license(ANN.email, "Google-Apps", "1010020027")
+    connector = GoogleWorkspaceConnector({"service_account_file": "secrets/sa.json", "admin": f"admin@{DOMAIN}",
+                                          "api_endpoint": emulator.url, "insecure_endpoint": True,
+                                          "license_product": "Google-Apps", "license_sku": "1010020027"},
+                                         _context(tmp_path, Recording()))
+    licence = next(a for a in connector.discover(connector.resolve(ANN)) if a.kind == "license")
+    assert paced == ["licensing"]  # the read
+    assert connector.apply(licence).state is State.CHANGED
+    assert paced == ["licensing"] * 3  # apply looks again, then removes it: each request waits its turn
+    assert connector.rate_limits["licensing"].rate == 1.0
