@@ -98,7 +98,7 @@ class GoogleWorkspaceConnector(Connector):
         self.gateway = Gateway(clients, c["admin"], doctor.admin_scopes(c), doctor.GMAIL_SCOPES,
                                read=context.read,  # each read request retried on its own by the engine
                                operator=context,  # shown a reinstated member's new password, once
-                               pace=context.pace)
+                               pacing=context)
         self._resolved: dict[str, UserReads] = {}  # email -> the reads resolve started
 
     # -- the contract

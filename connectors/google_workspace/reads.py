@@ -51,7 +51,7 @@ class UserReads:
         self.futures: dict[str, Future[Any]] = {}
         if wanted.license_product:  # another API: its own request, beside the batch
             self.futures["license"] = gw.start(
-                lambda: gw.has_license(wanted.license_product, wanted.license_sku, email))
+                lambda: gw.has_license(wanted.license_product, wanted.license_sku, email, at_once=True))
         listings = {name: gw.listing(name, email) for name in FIRST}
         target = wanted.transfer_to
         if target and target.lower() != email.lower():

@@ -40,6 +40,8 @@ class Limiter(Protocol):
 
     def take(self) -> None: ...
 
+    def count(self) -> None: ...
+
 
 class TokenBucket:
     """A thread-safe token bucket; ``take`` blocks until a token is free."""
@@ -67,6 +69,13 @@ class TokenBucket:
                 wait = (1 - self._tokens) / self.limit.rate
                 self.waited += wait
             self._sleep(wait)
+
+    def count(self) -> None:
+        """A request that did not wait: its token is owed (the bucket may go below empty)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.limit.rate) - 1
+            self._stamp = now
 
 
 class SlidingWindow:
@@ -100,6 +109,11 @@ class SlidingWindow:
                 self.waited += wait
             self._sleep(wait)
 
+    def count(self) -> None:
+        """A request that did not wait: it is in the window all the same."""
+        with self._lock:
+            self._sent.append(self._clock())
+
 
 def limiter(limit: RateLimit, clock: Callable[[], float] = time.monotonic,
             sleep: Callable[[float], None] = time.sleep) -> Limiter:
@@ -131,6 +145,11 @@ class Pacer:
             if pacer is None:
                 pacer = cls._shared[key] = cls(limits)
             return pacer
+
+    def count(self, bucket: str) -> None:
+        """A request sent without waiting (a read a plan cannot do without): the next ones wait for its share."""
+        if (b := self.buckets.get(bucket)) is not None:
+            b.count()
 
     def pace(self, bucket: str, key: str | None = None) -> None:
         """Wait for ``bucket``; with a ``key``, for that key's own bucket of the same limit (the polls of one

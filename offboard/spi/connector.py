@@ -59,6 +59,11 @@ class ConnectorContext:
         else:
             self.pacer.pace(bucket, key)
 
+    def count(self, bucket: str) -> None:
+        """A request sent at once that counts against ``bucket`` (a read a plan cannot wait for): the requests
+        paced after it wait for its share."""
+        self.pacer.count(bucket)
+
     def read(self, fn: Callable[[], T]) -> T:
         """``fn()``, one read request, retried by the engine on its own (``RetriableError`` only,
         honouring ``Retry-After``, with the budget of one action); raises its last error when it gives up.

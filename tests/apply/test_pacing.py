@@ -53,3 +53,14 @@ def test_a_keyed_bucket_spaces_each_keys_calls_on_their_own():
     assert clock.now == 5.0  # each a second time 5 s later
     pacer.pace("unknown", "transfer-1")
     assert clock.now == 5.0
+
+
+def test_a_request_counted_without_waiting_is_owed_by_the_next_ones():
+    """Five members' plans each read their licence at once; the Licensing API's writes after them wait their turn."""
+    clock = Clock(0.0)
+    pacer = Pacer({"licensing": RateLimit(1, 1, burst=1)}, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        pacer.count("licensing")
+    assert clock.now == 0
+    pacer.pace("licensing")
+    assert clock.now == 5.0  # the five reads' seconds, then its own

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from offboard.spi import NotFoundError
 
@@ -37,16 +37,24 @@ def _once(fn: Callable[[], T], /) -> T:
     return fn()
 
 
+class Pacing(Protocol):
+    """What the gateway asks of the engine's pacing (``ConnectorContext``)."""
+
+    def pace(self, bucket: str, key: str | None = None) -> None: ...
+
+    def count(self, bucket: str) -> None: ...
+
+
 class Gateway(BatchReads, UserLists, PutBack):
     def __init__(self, clients: GoogleClients, admin: str, admin_scopes: tuple[str, ...],
                  user_scopes: tuple[str, ...], read: Retrying = _once, operator: Operator | None = None,
-                 pace: Callable[[str], None] = lambda bucket: None) -> None:
+                 pacing: Pacing | None = None) -> None:
         self.clients = clients
         self.admin = admin
         self.admin_scopes = admin_scopes
         self.user_scopes = user_scopes  # Gmail settings, delegated to each mailbox owner
         self.read = read  # the engine's retry of one read request; never used for a write
-        self.pace = pace  # the engine's pacing: the Licensing API takes one request a second
+        self.pacing = pacing  # the engine's pacing (``ConnectorContext``): the Licensing API takes one request a second
         self.operator = operator  # shown a new password once (``new_password``); None: nobody, and it is refused
         # Threads start on first use and stay, with the clients they hold, until close().
         self._lists = ThreadPoolExecutor(LIST_KINDS, thread_name_prefix="google-list")
@@ -74,9 +82,11 @@ class Gateway(BatchReads, UserLists, PutBack):
 
     # -- plumbing
 
-    def admin_call(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
-        if api == "licensing":
-            self.pace("licensing")
+    def admin_call(self, api: str, make: Callable[[Any], Any], what: str, at_once: bool = False) -> Any:
+        """``at_once``: a read the plan waits for, sent now but counted, so that the paced requests after it
+        (the Licensing API's, one a second) wait for its share."""
+        if api == "licensing" and self.pacing is not None:
+            (self.pacing.count if at_once else self.pacing.pace)("licensing")
         service = self.clients.service(api, self.admin, self.admin_scopes)
         return self.clients.run(make(service), what, self.admin, self.admin_scopes)
 
@@ -84,9 +94,9 @@ class Gateway(BatchReads, UserLists, PutBack):
         service = self.clients.service("gmail", email, self.user_scopes)
         return self.clients.run(make(service.users().settings()), what, email, self.user_scopes)
 
-    def admin_read(self, api: str, make: Callable[[Any], Any], what: str) -> Any:
+    def admin_read(self, api: str, make: Callable[[Any], Any], what: str, at_once: bool = False) -> Any:
         """One read request as the admin, retried on its own by the engine (``read``)."""
-        return self.read(lambda: self.admin_call(api, make, what))
+        return self.read(lambda: self.admin_call(api, make, what, at_once))
 
     def gmail_read(self, email: str, make: Callable[[Any], Any], what: str) -> Any:
         """One Gmail settings read as the mailbox owner, retried on its own by the engine."""
@@ -191,9 +201,11 @@ class Gateway(BatchReads, UserLists, PutBack):
 
     # -- licensing
 
-    def has_license(self, product: str, sku: str, email: str) -> bool:
+    def has_license(self, product: str, sku: str, email: str, at_once: bool = False) -> bool:
+        """``at_once``: discovery's read (several members' plans read together are not held a second each)."""
         return self._or_none(lambda: self.admin_read("licensing", lambda s: s.licenseAssignments().get(
-            productId=product, skuId=sku, userId=email), f"reading licence {product}/{sku} of {email}")) is not None
+            productId=product, skuId=sku, userId=email), f"reading licence {product}/{sku} of {email}",
+            at_once)) is not None
 
     def remove_license(self, product: str, sku: str, email: str) -> bool:
         return self._or_none(lambda: self.admin_call("licensing", lambda s: s.licenseAssignments().delete(
