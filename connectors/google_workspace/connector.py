@@ -55,8 +55,9 @@ class GoogleWorkspaceConnector(Connector):
     max_concurrency = 32
     # The polls that wait for a Drive/Calendar transfer: each transfer polled at once, then every 5 s.
     rate_limits = {"datatransfer-poll": RateLimit(12, 60, burst=1),
-                   # Enterprise License Manager: 1 query a second ("Limits and quotas"); its reads and writes
-                   "licensing": RateLimit(1, 1, burst=1)}
+                   # Enterprise License Manager: 1 query a second ("Limits and quotas"), counted as it arrives:
+                   # never two in one second, with the window's margin for the time a request takes to get there
+                   "licensing": RateLimit(1, 1, window=True)}
     config_fields = (
         ConfigField("service_account_file", "JSON key of the service account with domain-wide delegation "
                     "(its token_uri is honoured)", required=True, secret=True),

@@ -64,3 +64,11 @@ def test_a_request_counted_without_waiting_is_owed_by_the_next_ones():
     assert clock.now == 0
     pacer.pace("licensing")
     assert clock.now == 5.0  # the five reads' seconds, then its own
+
+
+def test_a_request_counted_in_a_window_keeps_the_next_one_out_of_it():
+    clock = Clock(0.0)
+    pacer = Pacer({"licensing": RateLimit(1, 1, window=True)}, clock=clock, sleep=clock.sleep)
+    pacer.count("licensing")
+    pacer.pace("licensing")
+    assert clock.now >= 1.0  # not two in one second
