@@ -89,7 +89,9 @@ class Org:
             f'api_endpoint = "{url}"\ninsecure_endpoint = true\n')
         self.config = root / "offboard.toml"
         self.environ = {**os.environ, "OFFBOARD_OPERATOR": "bench", "OFFBOARD_CONFIG": str(self.config)}
-        for var in ("OFFBOARD_STATE_DIR", "SSH_AUTH_SOCK"):
+        # PYTHONDONTWRITEBYTECODE (set on some build machines) would compile every module on every run; a user's
+        # Python keeps them compiled after the first run, as the untimed warm-up does here.
+        for var in ("OFFBOARD_STATE_DIR", "SSH_AUTH_SOCK", "PYTHONDONTWRITEBYTECODE"):
             self.environ.pop(var, None)
         subprocess.run([str(BIN / "offboard"), "keygen"], cwd=root, env=self.environ, check=True,
                        stdout=subprocess.DEVNULL)
@@ -109,16 +111,19 @@ class Org:
             raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return start, end, done.stdout
 
-    def expel(self) -> Run:
-        """``offboard expel mNN --yes``, timed from the process start."""
-        i = self.next_member()
-        start, end, _ = self._timed([str(BIN / "offboard"), "expel", f"m{i:02d}", "--yes", "-p", "bench.yaml"])
+    def expel(self, together: int = 1) -> Run:
+        """``offboard expel mNN [mNN ...] --yes``, timed from the process start: ``together`` members at once (their
+        times are the last member's: the cut is the moment everyone's access has ended)."""
+        members = [f"m{self.next_member():02d}" for _ in range(together)]
+        start, end, _ = self._timed([str(BIN / "offboard"), "expel", *members, "--yes", "-p", "bench.yaml"])
         log = self.emulators.log()
+        actions: list[dict[str, Any]] = []
         with sqlite3.connect(self.root / "state" / "journal.sqlite3") as db:
-            run_id, started, plan = db.execute("SELECT id, started, plan FROM runs WHERE member_id = ?",
-                                               (f"m{i:02d}",)).fetchone()
-            rows = db.execute("SELECT action, state, finished FROM actions WHERE run_id = ?", (run_id,)).fetchall()
-        actions = [{**json.loads(a), "state": s, "finished": _seconds(f) - start} for a, s, f in rows]
+            for member in members:
+                run_id, started, plan = db.execute("SELECT id, started, plan FROM runs WHERE member_id = ?",
+                                                   (member,)).fetchone()
+                rows = db.execute("SELECT action, state, finished FROM actions WHERE run_id = ?", (run_id,)).fetchall()
+                actions += [{**json.loads(a), "state": s, "finished": _seconds(f) - start} for a, s, f in rows]
         cut = [a["finished"] for a in actions if a["phase"] == "cut"]
         rest = [a["finished"] for a in actions if a["kind"] != "transfer"]
         transfer = [a["finished"] for a in actions if a["kind"] == "transfer"]
@@ -127,7 +132,7 @@ class Org:
             states[a["state"]] = states.get(a["state"], 0) + 1
         account = json.loads(plan)["systems"][0]["account"]
         return Run(log[0].at - start, _seconds(started) - start, max(cut), max(rest),
-                   transfer[0] if transfer else None, end - start, log, actions, account, states)
+                   max(transfer) if transfer else None, end - start, log, actions, account, states)
 
     def gam_style(self) -> Run:
         """The cut-first script of separate admin commands, one call at a time, timed from its process start."""

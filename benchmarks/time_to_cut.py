@@ -8,14 +8,15 @@ a new process started and timed from here (``cut_org``): the times are the user'
 process start to the last cut outcome recorded (time to cut), to the last outcome but the
 Drive transfer's (time to done), to the transfer's (Google completes it asynchronously; the
 engine polls it every 5 s) and to the process end (the signed report written). Figures are the
-median of ``--runs`` runs. The comparison is the cut-first script of separate admin commands,
-one call at a time (``gam_style``).
+median of ``--runs`` runs; then ``offboard expel`` with ``--together`` (5) such members at once,
+whose times are the last member's. The comparison is the cut-first script of separate admin
+commands, one call at a time (``gam_style``).
 
 The physical chain is computed from each plan: the round trips that must follow one another
 whatever the concurrency (``chain``). The services' documented quotas are checked apart, against
 what the run sent. Nothing is asserted: these are figures, and the machine's other work shows in them.
 
-    .venv/bin/python benchmarks/time_to_cut.py [--latency 0.08] [--runs 3] [--groups 10,60,300]
+    .venv/bin/python benchmarks/time_to_cut.py [--latency 0.08] [--runs 3] [--groups 10,60,300] [--together 5]
 """
 
 from __future__ import annotations
@@ -97,11 +98,12 @@ def counts(run: Run) -> dict[str, Any]:
     }
 
 
-def measure(root: Path, latency: float, groups: int, runs: int) -> dict[str, Any]:
-    org = Org(root, latency, groups, members=runs + 2)
+def measure(root: Path, latency: float, groups: int, runs: int, together: int) -> dict[str, Any]:
+    org = Org(root, latency, groups, members=runs + 2 + together * runs)
     try:
         org.expel()  # warm-up, not counted: the disk cache holds the libraries afterwards
         measured = [org.expel() for _ in range(runs)]
+        several = [org.expel(together) for _ in range(runs)] if together > 1 else []
         gam = org.gam_style()
     finally:
         org.stop()
@@ -112,7 +114,9 @@ def measure(root: Path, latency: float, groups: int, runs: int) -> dict[str, Any
             "first": sent, "plan": median(measured, lambda r: r.plan), "cut": median(measured, lambda r: r.cut),
             "done": median(measured, lambda r: r.done), "transfer": median(measured, lambda r: r.transfer),
             "exit": median(measured, lambda r: r.exit), "counts": counts(first), "gam_counts": counts(gam),
-            "actions": len(first.actions), "states": first.states}
+            "actions": len(first.actions), "states": first.states, "together": together,
+            "several_cut": median(several, lambda r: r.cut) if several else None,
+            "several_done": median(several, lambda r: r.done) if several else None}
 
 
 def table(results: list[dict[str, Any]], latency: float) -> list[str]:
@@ -135,6 +139,10 @@ def table(results: list[dict[str, Any]], latency: float) -> list[str]:
     row("time to done, the transfer apart (chain)", lambda r: f"{s(r['done'])} ({s(r['chain'][2] * latency)})")
     row("transfer completed (Google: asynchronous, polled every 5 s)", lambda r: s(r["transfer"]))
     row("signed report (the process ends)", lambda r: s(r["exit"]))
+    if results[0]["several_cut"] is not None:
+        n = results[0]["together"]
+        row(f"**{n} members together** (`offboard expel` with {n} members): to cut / to done",
+            lambda r: f"**{s(r['several_cut'])}** ({r['several_cut'] / r['cut']:.2f}x one member) / {s(r['several_done'])}")
     row("cut-first script, one call at a time: to cut / to done", lambda r: f"{s(r['gam'].cut)} / {s(r['gam'].done)}")
     row("speed-up to cut / to done", lambda r: f"{r['gam'].cut / r['cut']:.1f}x / {r['gam'].done / r['done']:.1f}x")
     row("calls (as quotas count them) / batch requests carrying some / token grants",
@@ -169,10 +177,12 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.08, help="seconds added to every request (default 0.08)")
     parser.add_argument("--runs", type=int, default=3, help="measured runs per size, the median shown (default 3)")
     parser.add_argument("--groups", default="10,60,300", help="groups per member, comma-separated")
+    parser.add_argument("--together", type=int, default=5, help="members expelled by one command (default 5; 1: not)")
     args = parser.parse_args()
     latency = args.latency
     with tempfile.TemporaryDirectory() as tmp:
-        results = [measure(Path(tmp) / f"g{n}", latency, n, args.runs) for n in map(int, args.groups.split(","))]
+        results = [measure(Path(tmp) / f"g{n}", latency, n, args.runs, args.together)
+                   for n in map(int, args.groups.split(","))]
     print(f"time_to_cut: {latency * 1000:.0f} ms a request; a member with N groups, 8 OAuth tokens, 3 app passwords, "
           "2 mail delegates, forwarding, a phone and a licence; the README's sample Google config (transfer_to, "
           f"org_unit, licence) and a signing key; median of {args.runs} runs, each a new `offboard expel` process")
