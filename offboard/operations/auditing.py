@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from offboard.errors import ConfigurationError, ExitCode, OffboardError
 from offboard.operations.interaction import Interaction, Silent
 from offboard.operations.running import apply_new_plans, refuse_if_interrupted, require_signing
 from offboard.operations.session import Session
-from offboard.operations.together import Planned, all_connectors, at_once, member_locks
+from offboard.operations.together import Planned, all_connectors, at_once, lock_each
 from offboard.plans.discovery import build_plan
 from offboard.plans.plan import Plan
 from offboard.plans.playbook import Playbook
@@ -121,15 +122,17 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
             fixing.append(_what_to_fix(session, result, request, member_id, names))
         except OffboardError as exc:  # one member that cannot be fixed does not stop the others
             fixes[member_id].error = str(exc)
-    with member_locks(session, [person.id for person, _, _ in fixing]):
+    with ExitStack() as locks:
+        busy = lock_each(locks, session, [person.id for person, _, _ in fixing])  # a run going on: the others go on
         planned: list[tuple[Member, Callable[[], Planned]]] = []
         for person, kind, book in fixing:
             try:
+                if person.id in busy:
+                    raise OffboardError(busy[person.id])
                 refuse_if_interrupted(session, person.id, "then audit again")
+                planned.append((person, _planning(session, kind, person, book)))
             except OffboardError as exc:
                 fixes[person.id].error = str(exc)
-                continue
-            planned.append((person, _planning(session, kind, person, book)))
         plans = at_once([plan_it for _, plan_it in planned])
         for (person, _), made in zip(planned, plans, strict=True):
             fixes[person.id].plan = made[0]

@@ -169,7 +169,10 @@ def _revoke_together(session: Session, kind: str, request: ExpelRequest, terms: 
         ui.show_plans(plans)
         if applying:
             for plan in plans:
-                refuse_unread(plan, request.partial)
+                try:
+                    refuse_unread(plan, request.partial)
+                except OffboardError as exc:  # whose plan it is: several were shown
+                    raise OffboardError(f"{plan.member['id']}: {exc}") from None
             runs = apply_new_plans(session, plans, connectors, request.yes, ui)
         results = [PlanResult(plan, run=runs[i] if applying else None) for i, plan in enumerate(plans)]
     return replace(results[0], others=results[1:])

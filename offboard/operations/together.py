@@ -44,6 +44,18 @@ def member_locks(session: Session, member_ids: Sequence[str]) -> Iterator[None]:
         yield
 
 
+def lock_each(locks: ExitStack, session: Session, member_ids: Sequence[str]) -> dict[str, str]:
+    """Each member's lock, taken in id order and held by ``locks``; returns the members whose lock another run
+    holds (id -> the error), so that the caller can go on with the others (``audit --fix``)."""
+    refused: dict[str, str] = {}
+    for member_id in sorted(set(member_ids)):
+        try:
+            locks.enter_context(session.member_lock(member_id))
+        except OffboardError as exc:
+            refused[member_id] = str(exc)
+    return refused
+
+
 def at_once(jobs: Sequence[Callable[[], T]]) -> list[T]:
     """Run each member's planning at the same time, in the caller's context (the live line's watcher); results
     in the jobs' order. The first error is raised once every job has ended: nothing is left reading."""

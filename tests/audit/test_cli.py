@@ -280,6 +280,18 @@ def test_fix_plans_every_member_together_and_asks_once(org, cli, monkeypatch):
     assert org.fake.load()["users"]["alice@example.org"]["access"] == []
 
 
+def test_fix_goes_on_with_the_others_when_a_members_run_is_going_on(org, cli):
+    roster = (org.root / "roster.csv").read_text()
+    org.write("roster.csv", roster.replace("home.test,active", "home.test,expelled"))  # Alice and Bob
+    with hold(org.root / ".offboard", "member-m042", "a run for m042"):  # another command is expelling Bob
+        code, out, _ = cli("audit", "--fix", "--yes", "--playbook", "test", "--unsigned", "--json")
+    fixes = {f["member"]: f for f in json.loads(out)["fix"]}
+    assert code == 2 and "a run for m042" in fixes["m042"]["error"]
+    assert fixes["m001"]["run"]["status"] == "complete"
+    assert org.fake.load()["users"]["alice@example.org"]["access"] == []
+    assert "group:eng" in org.fake.load()["users"]["bob@example.org"]["access"]  # left to the run going on
+
+
 def test_fix_goes_on_with_the_other_members_when_one_cannot_be_fixed(emulated, cli, monkeypatch):
     from offboard.operations import auditing
 

@@ -4,6 +4,7 @@ a run and a signed report each; refused as a whole, before anything is read or c
 from __future__ import annotations
 
 import json
+import re
 
 from offboard.apply.journal import Journal
 
@@ -137,3 +138,11 @@ def test_killed_while_applying_several_members_each_run_resumes_to_its_end(org, 
     alice = ["fake:session", "fake:suspend", "fake:group:all"]
     assert sorted(org.fake.effects) == sorted(bob + alice)  # each once
     assert all(len(reports) == 1 for _, _, reports in runs(org))
+
+
+def test_a_system_one_member_could_not_be_read_for_stops_them_all_and_says_whose(org, cli):
+    org.fake.fault("resolve", "auth")  # the first member read finds the token missing
+    code, out, err = cli("expel", "m042", "m001", "--playbook", "test", "--yes", "--unsigned")
+    assert code == 1 and len(err.splitlines()) == 1 and "could not be read" in out  # shown in the plans above
+    assert re.match(r"Error: m0(42|01): fake could not be read: .*FAKE_TOKEN.*, so nothing was changed", err)
+    assert org.fake.writes == 0 and runs(org) == []
