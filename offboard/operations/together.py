@@ -2,8 +2,8 @@
 
 Each member keeps what one member gets: their own plan, run, lock and signed report. What is shared
 is the time: their systems are read at once (discovery's round trips overlap), one confirmation
-covers them all, and their runs are executed as one, so every member's access is cut before anyone's
-clean-up starts, and several members take about the time of one.
+covers them all, and their runs are executed as one: in each system, every member's cut comes before
+any member's clean-up, so several members take about the time of one.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def distinct_members(session: Session, given: Sequence[str]) -> list[Member]:
 
 @contextmanager
 def member_locks(session: Session, member_ids: Sequence[str]) -> Iterator[None]:
-    """Every member's lock, taken in one order (by id), so that two commands naming the same members never wait
-    on each other forever."""
+    """Every member's lock, taken in id order; one that another run holds refuses the whole command (``RunLocked``),
+    and the locks taken before it are let go."""
     with ExitStack() as stack:
         for member_id in sorted(set(member_ids)):
             stack.enter_context(session.member_lock(member_id))
