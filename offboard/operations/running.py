@@ -65,8 +65,8 @@ def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connec
 def apply_new_plans(session: Session, plans: Sequence[Plan], connectors: Mapping[str, Connector], yes: bool,
                     ui: Interaction, approvals: Sequence[dict[str, Any] | None] = ()) -> list[RunSummary]:
     """``apply_new_plan`` for members planned together (one each): asked once, a run and a report each, the
-    runs executed as one so that everyone's access is cut before anyone's clean-up. The caller holds every
-    member's lock."""
+    runs executed as one (in each system, every member's cut before any member's clean-up). The caller holds
+    every member's lock."""
     members = [str(plan.member["id"]) for plan in plans]
     if not yes and not ui.confirm_apply(members, sum(len(plan.actions) for plan in plans)):
         raise Aborted("nothing was changed")
