@@ -57,12 +57,16 @@ class TokenBucket:
         self._lock = threading.Lock()
         self.waited = 0.0  # total seconds callers spent waiting, for benchmarks
 
+    def _refill(self) -> None:
+        """Add the tokens earned since the last look (under the lock)."""
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.limit.rate)
+        self._stamp = now
+
     def take(self) -> None:
         while True:
             with self._lock:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.limit.rate)
-                self._stamp = now
+                self._refill()
                 if self._tokens >= 1 - 1e-9:  # not a float's rounding short of a token: that would wait forever
                     self._tokens = max(0.0, self._tokens - 1)
                     return
@@ -73,9 +77,8 @@ class TokenBucket:
     def count(self) -> None:
         """A request that did not wait: its token is owed (the bucket may go below empty)."""
         with self._lock:
-            now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.limit.rate) - 1
-            self._stamp = now
+            self._refill()
+            self._tokens -= 1
 
 
 class SlidingWindow:
@@ -133,9 +136,8 @@ class Pacer:
     def __init__(self, limits: Mapping[str, RateLimit] | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.limits = dict(limits or {})
-        self.buckets = {name: limiter(limit, clock, sleep) for name, limit in self.limits.items()}
-        self._each: dict[tuple[str, str], Limiter] = {}  # a bucket of its own per key (``pace(bucket, key)``)
-        self._each_lock = threading.Lock()
+        self._limiters: dict[tuple[str, str | None], Limiter] = {}  # (bucket, key): made on first use
+        self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
 
     @classmethod
@@ -148,20 +150,21 @@ class Pacer:
 
     def count(self, bucket: str) -> None:
         """A request sent without waiting (a read a plan cannot do without): the next ones wait for its share."""
-        if (b := self.buckets.get(bucket)) is not None:
-            b.count()
+        if (gate := self._limiter(bucket, None)) is not None:
+            gate.count()
 
     def pace(self, bucket: str, key: str | None = None) -> None:
         """Wait for ``bucket``; with a ``key``, for that key's own bucket of the same limit (the polls of one
         data transfer are spaced, and another member's transfer is polled on its own spacing)."""
-        if key is None:
-            if (b := self.buckets.get(bucket)) is not None:
-                b.take()
-            return
+        if (gate := self._limiter(bucket, key)) is not None:
+            gate.take()
+
+    def _limiter(self, bucket: str, key: str | None) -> Limiter | None:
+        """The limiter of ``bucket`` (of its ``key``), made on first use; None: an unknown bucket paces nothing."""
         if bucket not in self.limits:
-            return
-        with self._each_lock:
-            own = self._each.get((bucket, key))
-            if own is None:
-                own = self._each[(bucket, key)] = limiter(self.limits[bucket], self._clock, self._sleep)
-        own.take()
+            return None
+        with self._lock:
+            found = self._limiters.get((bucket, key))
+            if found is None:
+                found = self._limiters[(bucket, key)] = limiter(self.limits[bucket], self._clock, self._sleep)
+            return found
