@@ -70,7 +70,7 @@ class TerminalInteraction:
         for plan in plans:
             self.show_plan(plan)
             self._shown_before = True
-        if not self.as_json:
+        if len(plans) > 1 and not self.as_json:
             self.out.print()
             put(self.out, plans_count(plans))
 

@@ -125,10 +125,15 @@ def show_planned(result: PlanResult, as_json: bool) -> int:
             f"Apply it with: offboard apply {result.saved_to}")
     else:
         console.print("Dry run: nothing was changed.")
-    if result.unread:
-        put(err_console, f"{len(result.unread)} system(s) could not be read ({', '.join(s.system for s in result.unread)}): "
-                         "fix what the plan says, or apply with --partial to cut the others first.")
+    say_unread([s.system for s in result.unread], "the plan says")
     return result.exit_code
+
+
+def say_unread(systems: list[str], where: str) -> None:
+    """Systems a shown plan could not read: never "nothing to do"; ``where`` names the plan(s) that say why."""
+    if systems:
+        put(err_console, f"{len(systems)} system(s) could not be read ({', '.join(systems)}): fix what {where}, "
+                         "or apply with --partial to cut the others first.")
 
 
 def show_together(result: PlanResult, as_json: bool) -> int:
@@ -148,10 +153,8 @@ def show_together(result: PlanResult, as_json: bool) -> int:
             f"{total['waiting']} waiting on a person.")
     else:
         console.print("Dry run: nothing was changed.")
-    unread = sorted({s.system for each in result.each for s in each.unread})
-    if unread and not ran:
-        put(err_console, f"some systems could not be read ({', '.join(unread)}): fix what the plans say, or apply "
-                         "with --partial to cut the others first.")
+    if not ran:
+        say_unread(sorted({s.system for each in result.each for s in each.unread}), "the plans say")
     return result.exit_code
 
 

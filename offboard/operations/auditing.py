@@ -128,7 +128,7 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
         for person, kind, book in fixing:
             try:
                 if person.id in busy:
-                    raise OffboardError(busy[person.id])
+                    raise busy[person.id]
                 refuse_if_interrupted(session, person.id, "then audit again")
                 planned.append((person, _planning(session, kind, person, book)))
             except OffboardError as exc:
@@ -136,10 +136,7 @@ def _fix(session: Session, result: AuditResult, request: AuditRequest, ui: Inter
         plans = at_once([plan_it for _, plan_it in planned])
         for (person, _), made in zip(planned, plans, strict=True):
             fixes[person.id].plan = made[0]
-        if len(plans) > 1:
-            ui.show_plans([plan for plan, _ in plans])
-        elif plans:
-            ui.show_plan(plans[0][0])
+        ui.show_plans([plan for plan, _ in plans])
         if plans and not request.dry_run:
             runs = apply_new_plans(session, [plan for plan, _ in plans], all_connectors(plans), request.yes, ui)
             for (person, _), run in zip(planned, runs, strict=True):

@@ -24,7 +24,7 @@ class Interaction(Protocol):
         """The plan, before anything is asked or applied."""
 
     def show_plans(self, plans: Sequence[Plan]) -> None:
-        """Several members' plans, made together: each, then what they come to together."""
+        """Members' plans made together: each, then (when there are several) what they come to together."""
 
     def show_audit(self, result: AuditResult, files: ReportFiles | None) -> None:
         """An audit's findings, before ``--fix`` plans anything; ``files`` None: a dry run wrote no report."""

@@ -63,7 +63,7 @@ def apply_new_plan(session: Session, plan: Plan, connectors: Mapping[str, Connec
 
 
 def apply_new_plans(session: Session, plans: Sequence[Plan], connectors: Mapping[str, Connector], yes: bool,
-                    ui: Interaction, approvals: Sequence[dict[str, Any] | None] = ()) -> list[RunSummary]:
+                    ui: Interaction, approvals: Sequence[dict[str, Any] | None] | None = None) -> list[RunSummary]:
     """``apply_new_plan`` for members planned together (one each): asked once, a run and a report each, the
     runs executed as one (in each system, every member's cut before any member's clean-up). The caller holds
     every member's lock."""
@@ -71,7 +71,7 @@ def apply_new_plans(session: Session, plans: Sequence[Plan], connectors: Mapping
     if not yes and not ui.confirm_apply(members, sum(len(plan.actions) for plan in plans)):
         raise Aborted("nothing was changed")
     run_ids = []
-    for plan, approved in zip(plans, [*approvals, *[None] * (len(plans) - len(approvals))], strict=True):
+    for plan, approved in zip(plans, approvals or [None] * len(plans), strict=True):
         run_id = start_run(session.journal, plan, session.operator, approved)
         earlier = carry_over(session.journal, run_id)  # their waiting steps moved here: their reports say so
         earlier += supersede(session.journal, run_id)  # the other direction's open work is no longer wanted

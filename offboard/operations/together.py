@@ -37,22 +37,23 @@ def distinct_members(session: Session, given: Sequence[str]) -> list[Member]:
 @contextmanager
 def member_locks(session: Session, member_ids: Sequence[str]) -> Iterator[None]:
     """Every member's lock, taken in id order; one that another run holds refuses the whole command (``RunLocked``),
-    and the locks taken before it are let go."""
-    with ExitStack() as stack:
-        for member_id in sorted(set(member_ids)):
-            stack.enter_context(session.member_lock(member_id))
+    and the locks taken are let go."""
+    with ExitStack() as locks:
+        refused = lock_each(locks, session, member_ids)
+        if refused:
+            raise next(iter(refused.values()))
         yield
 
 
-def lock_each(locks: ExitStack, session: Session, member_ids: Sequence[str]) -> dict[str, str]:
+def lock_each(locks: ExitStack, session: Session, member_ids: Sequence[str]) -> dict[str, OffboardError]:
     """Each member's lock, taken in id order and held by ``locks``; returns the members whose lock another run
-    holds (id -> the error), so that the caller can go on with the others (``audit --fix``)."""
-    refused: dict[str, str] = {}
+    holds (id -> the error), so that the caller can refuse them all or go on with the others (``audit --fix``)."""
+    refused: dict[str, OffboardError] = {}
     for member_id in sorted(set(member_ids)):
         try:
             locks.enter_context(session.member_lock(member_id))
         except OffboardError as exc:
-            refused[member_id] = str(exc)
+            refused[member_id] = exc
     return refused
 
 
